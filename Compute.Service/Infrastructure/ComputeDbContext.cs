@@ -1,0 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Compute.Service.Infrastructure;
+
+public sealed class ComputeDbContext(DbContextOptions<ComputeDbContext> options) : DbContext(options)
+{
+}

@@ -1,0 +1,17 @@
+using Registry.Service.Infrastructure;
+using ServiceDefaults.Data;
+using ServiceDefaults.Messaging;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddServiceDatabase<RegistryDbContext>("registrydb");
+builder.AddServiceBus();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();
+
+public partial class Program;

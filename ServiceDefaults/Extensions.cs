@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ServiceDefaults.Http;
+using ServiceDefaults.Telemetry;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>What every service of the platform shares: telemetry, health, problem details, service discovery, HttpClient defaults.</summary>
+public static class Extensions
+{
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddServiceAddresses();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilience());
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        return builder;
+    }
+
+    /// <summary>/alive answers while the process runs; /health answers Healthy only when every dependency (database, bus) is reachable.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        return app;
+    }
+}

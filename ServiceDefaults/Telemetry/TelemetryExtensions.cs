@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ServiceDefaults.Telemetry;
+
+public static class TelemetryExtensions
+{
+    /// <summary>Activity sources and meters of our own all start with this prefix, so one wildcard subscribes to them.</summary>
+    public const string PlatformPrefix = "Platform.";
+
+    private static readonly string[] FrameworkSources = ["Microsoft.AspNetCore", "System.Net.Http", "MassTransit", "Npgsql"];
+    private static readonly string[] FrameworkMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+        "System.Net.Http", "System.Runtime", "MassTransit", "Npgsql",
+    ];
+
+    /// <summary>
+    /// Builds tracer and meter providers owned by the DI container (so they are disposed, and flushed, on shutdown).
+    /// OpenTelemetry.Extensions.Hosting is not obtainable here; this is its small equivalent.
+    /// Exporting happens only when OTEL_EXPORTER_OTLP_ENDPOINT is set, as in Aspire.
+    /// </summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
+        var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
+
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.SetResourceBuilder(resource);
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+            if (exportOtlp) logging.AddOtlpExporter();
+        });
+
+        builder.Services.AddSingleton(_ =>
+        {
+            var tracing = Sdk.CreateTracerProviderBuilder()
+                .SetResourceBuilder(resource)
+                .AddSource(FrameworkSources)
+                .AddSource(PlatformPrefix + "*");
+            if (exportOtlp) tracing.AddOtlpExporter();
+            return tracing.Build();
+        });
+        builder.Services.AddSingleton(_ =>
+        {
+            var metrics = Sdk.CreateMeterProviderBuilder()
+                .SetResourceBuilder(resource)
+                .AddMeter(FrameworkMeters)
+                .AddMeter(PlatformPrefix + "*");
+            if (exportOtlp) metrics.AddOtlpExporter();
+            return metrics.Build();
+        });
+        builder.Services.AddHostedService<TelemetryProvidersActivator>();
+        return builder;
+    }
+
+    /// <summary>Resolves the providers at start so listening begins before the first request, not on first use.</summary>
+    private sealed class TelemetryProvidersActivator(TracerProvider tracer, MeterProvider meter) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(tracer);
+            GC.KeepAlive(meter);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
