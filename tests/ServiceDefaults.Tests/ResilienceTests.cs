@@ -1,0 +1,62 @@
+using System.Net;
+using ServiceDefaults.Http;
+
+namespace ServiceDefaults.Tests;
+
+public class ResilienceTests
+{
+    /// <summary>Answers with a fixed status and counts how often it was asked.</summary>
+    private sealed class CountingHandler(HttpStatusCode status) : HttpMessageHandler
+    {
+        public int Calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            return Task.FromResult(new HttpResponseMessage(status));
+        }
+    }
+
+    private static (HttpClient Client, CountingHandler Inner) ClientAnswering(HttpStatusCode status)
+    {
+        var inner = new CountingHandler(status);
+        var handler = new ResilienceHandler(ResilienceExtensions.CreatePipeline()) { InnerHandler = inner };
+        return (new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1:1/") }, inner);
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task Idempotent_calls_are_retried_on_server_errors(string method)
+    {
+        var (client, inner) = ClientAnswering(HttpStatusCode.ServiceUnavailable);
+
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "x"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(4, inner.Calls);
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PATCH")]
+    public async Task Non_idempotent_calls_are_sent_once(string method)
+    {
+        var (client, inner) = ClientAnswering(HttpStatusCode.ServiceUnavailable);
+
+        await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "x"));
+
+        Assert.Equal(1, inner.Calls);
+    }
+
+    [Fact]
+    public async Task Client_errors_are_not_retried()
+    {
+        var (client, inner) = ClientAnswering(HttpStatusCode.BadRequest);
+
+        await client.GetAsync("x");
+
+        Assert.Equal(1, inner.Calls);
+    }
+}
