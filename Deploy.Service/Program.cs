@@ -1,16 +1,18 @@
-using Deploy.Service.Infrastructure;
-using ServiceDefaults.Data;
-using ServiceDefaults.Messaging;
+using Deploy.Service;
+using Deploy.Service.Apis;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase<DeployDbContext>("deploydb");
-builder.AddServiceBus();
+builder.AddDeployOptions();
+builder.AddDeployControlPlane();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapEndpointsApi();
+app.MapDeploymentsApi();
+app.MapDeployRulesApi();
 
 app.Run();
 

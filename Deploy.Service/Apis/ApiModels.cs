@@ -1,0 +1,88 @@
+namespace Deploy.Service.Apis;
+
+// Request bodies are read with every field optional and numbers as double, so validation can name each missing or
+// wrong field with its rule (a typed binder would answer a bare 400 for "1.5 instances" or a missing property).
+
+public sealed record EndpointRequest(string? AuthMode, string? Description, Dictionary<string, string>? Tags, double? MaxBodyBytes);
+
+public sealed record BatchingRequest(double? MaxBatchSize, double? MaxQueueDelayMicroseconds);
+
+public sealed record DeploymentRequest(
+    string? Model,
+    string? Compute,
+    double? InstanceCount,
+    double? CpuCores,
+    double? MemoryGb,
+    double? Gpus,
+    bool? IsDefault,
+    bool? IsControl,
+    double? TrafficPercentile,
+    BatchingRequest? Batching,
+    bool? ForceRebuild);
+
+public sealed record DeployRuleRequest(string? Model, string? Endpoint, string? DeploymentName, DeploymentRequest? Deployment, double? TrafficPercentile);
+
+public sealed record EndpointResponse(
+    string Name,
+    string AuthMode,
+    string? Description,
+    IReadOnlyDictionary<string, string> Tags,
+    string ScoringUri,
+    string SwaggerUri,
+    IReadOnlyDictionary<string, int> Traffic,
+    IReadOnlyDictionary<string, int> MirrorTraffic,
+    string? DefaultDeployment,
+    string? ControlDeployment,
+    string ProvisioningState,
+    long MaxBodyBytes,
+    IReadOnlyList<string> Deployments,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record BatchingResponse(int MaxBatchSize, long MaxQueueDelayMicroseconds);
+
+public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress);
+
+public sealed record TensorResponse(string Name, string Datatype, IReadOnlyList<long> Shape);
+
+/// <summary>Which package a deployment runs and why: the key, where it came from, and the inputs that were hashed.</summary>
+public sealed record PackageResponse(string? Key, string? Status, string? Path, IReadOnlyList<string> HashInputs);
+
+public sealed record DeploymentResponse(
+    string Name,
+    string Endpoint,
+    string Model,
+    string? ServingModel,
+    string Compute,
+    int InstanceCount,
+    double CpuCores,
+    double MemoryGb,
+    int Gpus,
+    bool IsDefault,
+    bool IsControl,
+    int TrafficPercentile,
+    int MirrorPercentile,
+    BatchingResponse Batching,
+    string State,
+    string? Error,
+    string? NodeModelName,
+    IReadOnlyList<ReplicaResponse> Replicas,
+    IReadOnlyList<TensorResponse> Inputs,
+    IReadOnlyList<TensorResponse> Outputs,
+    PackageResponse Package,
+    int Generation,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record DeployRuleFiringResponse(int ModelVersion, string Outcome, string? Detail, DateTimeOffset FiredAt);
+
+public sealed record DeployRuleResponse(
+    string Name,
+    string Model,
+    string Endpoint,
+    string DeploymentName,
+    DeploymentRequest Deployment,
+    int? TrafficPercentile,
+    IReadOnlyList<DeployRuleFiringResponse> Firings,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Deploy.Service.Apis;
+
+/// <summary>Reads a JSON body; a malformed one becomes a validation problem naming the JSON path that broke.</summary>
+internal static class JsonBody
+{
+    public static async Task<(T? Value, ValidationProblem? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, cancellationToken);
+            if (value is null) return (null, Invalid("body", "A JSON object is required."));
+            return (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return (null, Invalid(field, $"Not valid JSON of the expected type ({ex.Message.Split(" Path:")[0]})."));
+        }
+    }
+
+    public static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}

@@ -1,0 +1,33 @@
+using Deploy.Service.Apis;
+using Deploy.Service.Domain;
+using Deploy.Service.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Deploy.Service.Control;
+
+public sealed class ResponseMapping(IOptions<DeployOptions> options)
+{
+    private string Base => options.Value.PublicBaseUrl.TrimEnd('/');
+
+    public EndpointResponse ToResponse(EndpointEntity e, IReadOnlyList<DeploymentEntity> deployments)
+    {
+        var plan = EndpointPlans.ToPlan(e, deployments);
+        return new EndpointResponse(
+            e.Name, e.AuthMode, e.Description, JsonText.Read<Dictionary<string, string>>(e.TagsJson),
+            $"{Base}/endpoints/{e.Name}/score", $"{Base}/endpoints/{e.Name}/swagger.json",
+            plan.EffectiveTraffic, plan.Mirror, plan.DefaultDeployment, plan.ControlDeployment,
+            e.ProvisioningState, e.MaxBodyBytes, plan.Deployments, e.CreatedAt, e.UpdatedAt);
+    }
+
+    public static DeploymentResponse ToResponse(DeploymentEntity d, TrafficPlan plan) => new(
+        d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus,
+        plan.DefaultDeployment == d.Name, plan.ControlDeployment == d.Name,
+        plan.EffectiveTraffic.GetValueOrDefault(d.Name), plan.Mirror.GetValueOrDefault(d.Name),
+        new BatchingResponse(d.MaxBatchSize, d.MaxQueueDelayMicroseconds),
+        d.State, d.Error, d.NodeModelName,
+        JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson),
+        JsonText.Read<List<TensorResponse>>(d.InputsJson),
+        JsonText.Read<List<TensorResponse>>(d.OutputsJson),
+        new PackageResponse(d.PackageKey, d.PackageSource, d.PackagePath, JsonText.Read<List<string>>(d.PackageInputsJson)),
+        d.Generation, d.CreatedAt, d.UpdatedAt);
+}

@@ -1,0 +1,70 @@
+using Deploy.Service.Apis;
+
+namespace Deploy.Service.Domain;
+
+/// <summary>What a deployment should run, validated. Changing any of these fields starts a rollout.</summary>
+public sealed record DeploymentSpec(
+    string Model,
+    string Compute,
+    int InstanceCount,
+    double CpuCores,
+    double MemoryGb,
+    int Gpus,
+    int MaxBatchSize,
+    long MaxQueueDelayMicroseconds)
+{
+    public const int MaxInstances = 64;
+    public const int DefaultMaxBatchSize = 1;
+
+    /// <summary>
+    /// Validates a deployment body. Every broken rule is reported under its field. When <paramref name="modelOverride"/>
+    /// is given (deploy rules), the body's model is ignored and that one is used.
+    /// </summary>
+    public static Dictionary<string, string[]> Validate(DeploymentRequest request, string? modelOverride, out DeploymentSpec? spec, string prefix = "")
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Fail(string field, string message) => errors[prefix + field] = [message];
+
+        var model = modelOverride ?? request.Model;
+        if (modelOverride is null)
+        {
+            if (string.IsNullOrWhiteSpace(model)) Fail("model", "The model is required ('name:version').");
+            else if (!ModelReference.TryParse(model, out _)) Fail("model", $"The model {ModelReference.Rule}.");
+        }
+
+        var compute = request.Compute ?? "local";
+        if (compute.Length is < 3 or > 24) Fail("compute", "A compute name is 3–24 characters.");
+
+        var instances = request.InstanceCount ?? 1;
+        if (!IsWhole(instances) || instances < 1 || instances > MaxInstances)
+            Fail("instanceCount", $"instanceCount is a whole number from 1 to {MaxInstances}.");
+
+        var cores = request.CpuCores ?? 1;
+        if (!(cores > 0) || cores > 1024) Fail("cpuCores", "cpuCores must be greater than 0 (fractions such as 0.1 are allowed).");
+
+        var memory = request.MemoryGb ?? 1;
+        if (!(memory > 0) || memory > 4096) Fail("memoryGb", "memoryGb must be greater than 0 (fractions such as 0.2 are allowed).");
+
+        var gpus = request.Gpus ?? 0;
+        if (!IsWhole(gpus) || gpus < 0 || gpus > 16) Fail("gpus", "gpus is a whole number, 0 or more.");
+
+        var batch = request.Batching?.MaxBatchSize ?? DefaultMaxBatchSize;
+        if (!IsWhole(batch) || batch < 1 || batch > 4096) Fail("batching.maxBatchSize", "maxBatchSize is a whole number from 1 to 4096.");
+
+        var delay = request.Batching?.MaxQueueDelayMicroseconds ?? 0;
+        if (!IsWhole(delay) || delay < 0 || delay > 10_000_000)
+            Fail("batching.maxQueueDelayMicroseconds", "maxQueueDelayMicroseconds is a whole number from 0 to 10000000.");
+
+        // trafficPercentile is checked by TrafficRules, which names the traffic rule it breaks.
+
+        spec = errors.Count == 0
+            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay)
+            : null;
+        return errors;
+    }
+
+    /// <summary>Intra-op threads follow the cores (at least 1).</summary>
+    public int Threads => Math.Max(1, (int)Math.Floor(CpuCores));
+
+    private static bool IsWhole(double value) => !double.IsNaN(value) && !double.IsInfinity(value) && value == Math.Floor(value);
+}
