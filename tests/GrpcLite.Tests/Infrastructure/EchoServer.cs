@@ -1,0 +1,65 @@
+using System.Net;
+using GrpcLite.Tests.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace GrpcLite.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel host on 127.0.0.1:0 with an HTTP/2-only (h2c prior knowledge) endpoint serving
+/// Echo, health and reflection through GrpcLite — the same setup as a platform service.
+/// </summary>
+public sealed class EchoServer : IAsyncLifetime
+{
+    public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    private WebApplication? _app;
+
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>Flipped by tests to see health Check follow the host's health checks.</summary>
+    public ToggleHealthCheck Health { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = MaxReceiveMessageSize);
+        builder.Services.AddSingleton<EchoService>();
+        builder.Services.AddHealthChecks().AddCheck("toggle", Health, tags: ["grpclite.test.v1.Echo"]);
+
+        _app = builder.Build();
+        _app.MapGrpcService<EchoService>(EchoReflection.Descriptor.Services[0]);
+        _app.MapGrpcHealthService();
+        _app.MapGrpcReflectionService();
+        await _app.StartAsync();
+
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Address = new Uri(address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public sealed class ToggleHealthCheck : IHealthCheck
+    {
+        public volatile bool Healthy = true;
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("toggled off"));
+    }
+}
