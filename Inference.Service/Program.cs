@@ -1,10 +1,14 @@
+using Inference.Service.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddInferenceNode();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapInferenceApis();
 
 app.Run();
 

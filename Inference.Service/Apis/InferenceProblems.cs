@@ -1,0 +1,23 @@
+using Inference.Service.Models;
+using OnnxRuntime;
+
+namespace Inference.Service.Apis;
+
+/// <summary>Turns inference failures into RFC 7807 problem details with the status codes of API.md.</summary>
+public static class InferenceProblems
+{
+    public static IResult From(Exception exception) => exception switch
+    {
+        InvalidInferenceRequestException e => TypedResults.ValidationProblem(e.Errors, title: "The request does not fit the model's inputs."),
+        ModelNotFoundException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Unknown model"),
+        ModelNotReadyException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model not ready"),
+        QueueFullException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Model overloaded"),
+        OperationCanceledException => TypedResults.Problem("The request was cancelled or its deadline passed before it ran.", statusCode: StatusCodes.Status408RequestTimeout, title: "Cancelled"),
+        // ONNX Runtime refusing the inputs (e.g. shapes that do not broadcast) is the caller's error; anything else is ours.
+        OrtException { ErrorCode: OrtErrorCode.InvalidArgument or OrtErrorCode.InvalidGraph } e =>
+            TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "ONNX Runtime rejected the inputs"),
+        OrtException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError, title: $"ONNX Runtime error {e.ErrorCode}"),
+        NotSupportedException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "Not supported"),
+        _ => throw exception,
+    };
+}

@@ -1,0 +1,60 @@
+using Contracts.Node.V1;
+using Google.Protobuf;
+using Inference.Service.Models;
+
+namespace Inference.Service.Apis;
+
+/// <summary>
+/// The node.v1 control operations over REST (JSON in the protobuf JSON mapping), for people with curl and for tests;
+/// services use the gRPC InferenceNode service.
+/// </summary>
+public static class NodeAdminApi
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    public static IEndpointRouteBuilder MapNodeAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").WithTags("Node control");
+        admin.MapGet("/status", (NodeControl control) => Proto(control.Status()));
+        admin.MapGet("/models", (NodeControl control) => Proto(control.List()));
+        admin.MapPut("/models/{model}", LoadModel);
+        admin.MapDelete("/models/{model}", async (string model, NodeControl control) => await control.UnloadAsync(model)
+            ? TypedResults.NoContent()
+            : (IResult)TypedResults.Problem($"Model '{model}' is not loaded on this node.", statusCode: StatusCodes.Status404NotFound));
+        return app;
+    }
+
+    private static async Task<IResult> LoadModel(string model, HttpRequest http, NodeControl control, CancellationToken cancellation)
+    {
+        LoadModelRequest request;
+        try
+        {
+            using var reader = new StreamReader(http.Body);
+            request = Parser.Parse<LoadModelRequest>(await reader.ReadToEndAsync(cancellation));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
+        }
+        request.ModelName = model;
+        try
+        {
+            return Proto(new LoadModelResponse { Model = await control.LoadAsync(request, cancellation) });
+        }
+        catch (FileNotFoundException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Model files not found");
+        }
+        catch (OnnxRuntime.OrtException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [e.Message] }, title: "ONNX Runtime could not load the model");
+        }
+        catch (Exception e)
+        {
+            return InferenceProblems.From(e);
+        }
+    }
+
+    private static IResult Proto(IMessage message) => TypedResults.Text(Formatter.Format(message), "application/json");
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Inference.Service.Models;
+using Inference.Service.Protocol;
+
+namespace Inference.Service.Apis;
+
+/// <summary>Azure ML style scoring: <c>POST /models/{model}/score</c> with <c>{"data": …}</c>. The gateway forwards <c>/endpoints/{e}/score</c> here.</summary>
+public static class ScoreApi
+{
+    public static IEndpointRouteBuilder MapScoreApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/models/{model}/score", Score).WithTags("Scoring");
+        return app;
+    }
+
+    private static async Task<IResult> Score(string model, HttpContext context, InferenceExecutor executor)
+    {
+        var cancellation = context.RequestAborted;
+        using var body = await RequestBody.ReadAsync(context.Request, cancellation);
+        try
+        {
+            var (_, outputs) = await executor.InferAsync(model, loaded => ScoreJson.ReadRequest(body.Memory.Span, loaded.Inputs), null, cancellation);
+            context.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            ScoreJson.WriteResponse(writer, outputs);
+            return TypedResults.Empty;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            return InferenceProblems.From(e);
+        }
+    }
+}

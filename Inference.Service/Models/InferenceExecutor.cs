@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Inference.Service.Diagnostics;
+using Inference.Service.Protocol;
+using OnnxRuntime;
+
+namespace Inference.Service.Models;
+
+/// <summary>The one path every protocol takes: find the model, validate, queue, run, measure.</summary>
+public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics metrics)
+{
+    public async Task<(LoadedModel Model, Tensor[] Outputs)> InferAsync(string modelName, Func<LoadedModel, Tensor[]> decode,
+        IReadOnlyList<string>? outputs, CancellationToken cancellation)
+    {
+        var model = models.GetReady(modelName);
+        var started = Stopwatch.GetTimestamp();
+        metrics.RequestStarted(modelName);
+        string? failure = null;
+        try
+        {
+            var inputs = decode(model);
+            RequestValidator.Validate(model.Inputs, inputs, outputs, model.Outputs);
+            return (model, await model.Scheduler!.InferAsync(inputs, outputs, cancellation));
+        }
+        catch (Exception e)
+        {
+            failure = e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            metrics.RequestFinished(modelName, started, failure);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using Contracts.Node.V1;
+using Inference.Service.Protocol;
+using Microsoft.Extensions.Options;
+using OnnxRuntime;
+
+namespace Inference.Service.Models;
+
+/// <summary>What the node.v1 control service does, in terms of its messages; shared by the gRPC service and the REST admin routes.</summary>
+public sealed class NodeControl(ModelRepository models, IOptions<InferenceOptions> options)
+{
+    private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+
+    public async Task<ModelStatus> LoadAsync(LoadModelRequest request, CancellationToken cancellation)
+    {
+        if (string.IsNullOrWhiteSpace(request.ModelName)) throw InvalidInferenceRequestException.For("model_name", "A model name is required.");
+        if (string.IsNullOrWhiteSpace(request.Location)) throw InvalidInferenceRequestException.For("location", "A model location (file or folder) is required.");
+        var settings = ToSettings(request.Settings ?? new Contracts.Node.V1.ModelSettings());
+        var model = await models.LoadAsync(request.ModelName, request.Location, request.ModelVersion, settings, cancellation);
+        return Describe(model);
+    }
+
+    public Models.ModelSettings ToSettings(Contracts.Node.V1.ModelSettings s)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (s.IntraOpThreads < 0) errors["settings.intra_op_threads"] = ["Must be 0 (default) or more."];
+        if (s.InterOpThreads < 0) errors["settings.inter_op_threads"] = ["Must be 0 (default) or more."];
+        if (s.MaxBatchSize < 0) errors["settings.max_batch_size"] = ["Must be 0 (no batching) or more."];
+        if (s.MaxQueueDelayUs < 0) errors["settings.max_queue_delay_us"] = ["Must be 0 or more."];
+        if (s.MaxQueueSize < 0) errors["settings.max_queue_size"] = ["Must be 0 (default) or more."];
+        if (s.Gpus < 0) errors["settings.gpus"] = ["Must be 0 or more."];
+        if (errors.Count > 0) throw new InvalidInferenceRequestException(errors);
+        return new Models.ModelSettings
+        {
+            IntraOpThreads = s.IntraOpThreads,
+            InterOpThreads = s.InterOpThreads,
+            MaxBatchSize = s.MaxBatchSize,
+            MaxQueueDelayMicroseconds = s.MaxQueueDelayUs,
+            MaxQueueSize = s.MaxQueueSize > 0 ? s.MaxQueueSize : options.Value.DefaultMaxQueueSize,
+            Gpus = s.Gpus,
+            GpuDeviceId = s.GpuDeviceId,
+            AllowSpinning = s.AllowSpinning,
+        };
+    }
+
+    public Task<bool> UnloadAsync(string name) => models.UnloadAsync(name);
+
+    public ListModelsResponse List()
+    {
+        var response = new ListModelsResponse();
+        response.Models.AddRange(models.Models.Select(Describe));
+        return response;
+    }
+
+    public NodeStatus Status()
+    {
+        var status = new NodeStatus
+        {
+            NodeName = options.Value.NodeName,
+            Capacity = Capacity(options.Value),
+            RuntimeVersion = OrtLibrary.Version,
+            StartedAtUnixMs = StartedAt.ToUnixTimeMilliseconds(),
+        };
+        try
+        {
+            status.AvailableProviders.AddRange(OrtLibrary.AvailableProviders());
+        }
+        catch (Exception e) when (e is DllNotFoundException or OrtException or NotSupportedException)
+        {
+            status.Error = e.Message;
+        }
+        status.Models.AddRange(models.Models.Select(Describe));
+        return status;
+    }
+
+    public static NodeCapacity Capacity(InferenceOptions options) => new()
+    {
+        CpuCores = Environment.ProcessorCount,
+        MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+        Gpus = options.Gpus,
+    };
+
+    public static ModelStatus Describe(LoadedModel model)
+    {
+        var status = new ModelStatus
+        {
+            ModelName = model.Name,
+            ModelVersion = model.Version,
+            State = model.State switch
+            {
+                ModelState.Loading => Contracts.Node.V1.ModelState.Loading,
+                ModelState.Ready => Contracts.Node.V1.ModelState.Ready,
+                ModelState.Failed => Contracts.Node.V1.ModelState.Failed,
+                _ => Contracts.Node.V1.ModelState.Unloading,
+            },
+            Provider = model.Provider,
+            Error = model.Error ?? "",
+            Location = model.Location,
+            Settings = new Contracts.Node.V1.ModelSettings
+            {
+                IntraOpThreads = model.Settings.IntraOpThreads,
+                InterOpThreads = model.Settings.InterOpThreads,
+                MaxBatchSize = model.Settings.MaxBatchSize,
+                MaxQueueDelayUs = model.Settings.MaxQueueDelayMicroseconds,
+                MaxQueueSize = model.Settings.MaxQueueSize,
+                Gpus = model.Settings.Gpus,
+                GpuDeviceId = model.Settings.GpuDeviceId,
+                AllowSpinning = model.Settings.AllowSpinning,
+            },
+            LoadedAtUnixMs = model.LoadedAt.ToUnixTimeMilliseconds(),
+            Queued = model.Scheduler?.Queued ?? 0,
+            InFlight = model.Scheduler?.Computing ?? 0,
+        };
+        status.Inputs.AddRange(model.Inputs.Select(Spec));
+        status.Outputs.AddRange(model.Outputs.Select(Spec));
+        return status;
+    }
+
+    private static TensorSpec Spec(TensorInfo info)
+    {
+        var spec = new TensorSpec { Name = info.Name, Datatype = DataTypes.ToKServe(info.ElementType) ?? info.ElementType.ToString() };
+        spec.Shape.AddRange(info.Shape);
+        spec.DimNames.AddRange(info.DimensionNames);
+        return spec;
+    }
+}

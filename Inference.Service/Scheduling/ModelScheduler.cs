@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Inference.Service.Diagnostics;
+using Inference.Service.Models;
+using OnnxRuntime;
+
+namespace Inference.Service.Scheduling;
+
+/// <summary>
+/// Admits requests for one model and runs them, like Triton's dynamic batcher with one instance: requests queue (bounded);
+/// one dispatcher takes whatever is waiting (up to maxBatchSize rows, waiting at most maxQueueDelay for more when the queue
+/// runs dry), stacks it along dimension 0, runs once and splits the answers. While a batch computes, the next one forms.
+/// Without batching, requests run directly on the caller's thread, at most <c>concurrency</c> at a time.
+/// </summary>
+public sealed class ModelScheduler : IAsyncDisposable
+{
+    private readonly string _model;
+    private readonly InferenceSession _session;
+    private readonly ModelSettings _settings;
+    private readonly InferenceMetrics _metrics;
+    private readonly bool _batching;
+    private readonly Channel<PendingRequest>? _queue;
+    private readonly Task? _dispatcher;
+    private readonly SemaphoreSlim? _slots;
+    private int _waiting;
+    private int _computing;
+
+    public ModelScheduler(string model, InferenceSession session, ModelSettings settings, InferenceMetrics metrics)
+    {
+        _model = model;
+        _session = session;
+        _settings = settings;
+        _metrics = metrics;
+        // Stacking along dim 0 is only sound when every input and output is batch-major.
+        _batching = settings.MaxBatchSize > 1
+            && session.Inputs.Count > 0
+            && session.Inputs.All(i => i.IsTensor && i.HasDynamicBatchDimension)
+            && session.Outputs.All(o => o.IsTensor && o.HasDynamicBatchDimension);
+        if (_batching)
+        {
+            _queue = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
+            _dispatcher = Task.Factory.StartNew(DispatchAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        }
+        else
+        {
+            _slots = new SemaphoreSlim(Concurrency, Concurrency);
+        }
+    }
+
+    /// <summary>Whether requests are merged into batches (batching asked for and the model is batch-major).</summary>
+    public bool Batching => _batching;
+
+    public int Queued => Volatile.Read(ref _waiting);
+    public int Computing => Volatile.Read(ref _computing);
+
+    // Runs at once without batching: enough to keep the cores busy, not so many that intra-op pools fight.
+    private int Concurrency => Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));
+
+    public async Task<Tensor[]> InferAsync(Tensor[] inputs, IReadOnlyList<string>? outputs, CancellationToken cancellation)
+    {
+        if (Interlocked.Increment(ref _waiting) > _settings.MaxQueueSize)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new QueueFullException(_model, _settings.MaxQueueSize);
+        }
+
+        if (_batching)
+        {
+            var pending = new PendingRequest(inputs, outputs, cancellation);
+            if (!_queue!.Writer.TryWrite(pending))
+            {
+                Interlocked.Decrement(ref _waiting);
+                throw new ModelNotReadyException(_model, "it is being unloaded");
+            }
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+
+        var enqueued = Stopwatch.GetTimestamp();
+        try
+        {
+            await _slots!.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+        try
+        {
+            _metrics.Queued(_model, Stopwatch.GetElapsedTime(enqueued));
+            return Compute(inputs, outputs, 1);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private Tensor[] Compute(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputs, int batchSize)
+    {
+        Interlocked.Increment(ref _computing);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return _session.Run(inputs, outputs);
+        }
+        finally
+        {
+            _metrics.Computed(_model, Stopwatch.GetElapsedTime(started), batchSize);
+            Interlocked.Decrement(ref _computing);
+        }
+    }
+
+    private async Task DispatchAsync()
+    {
+        var reader = _queue!.Reader;
+        var batch = new List<PendingRequest>(_settings.MaxBatchSize);
+        PendingRequest? carried = null;
+        var delay = TimeSpan.FromMicroseconds(_settings.MaxQueueDelayMicroseconds);
+        while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            long rows = 0;
+            var first = carried ?? TakeLive(reader);
+            carried = null;
+            if (first is null) continue;
+            batch.Add(first);
+            rows = Math.Max(0, first.Rows);
+            var closesAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+
+            while (first.Rows >= 0 && rows < _settings.MaxBatchSize)
+            {
+                if (reader.TryRead(out var next))
+                {
+                    if (Expired(next)) continue;
+                    if (first.CanJoin(next) && rows + next.Rows <= _settings.MaxBatchSize)
+                    {
+                        batch.Add(next);
+                        rows += next.Rows;
+                        continue;
+                    }
+                    carried = next;
+                    break;
+                }
+                // Queue is dry: wait for company only if a delay is configured and time remains.
+                var remaining = closesAt - Stopwatch.GetTimestamp();
+                if (delay <= TimeSpan.Zero || remaining <= 0) break;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency));
+                try
+                {
+                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break;
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            Execute(batch, rows);
+        }
+    }
+
+    private PendingRequest? TakeLive(ChannelReader<PendingRequest> reader)
+    {
+        while (reader.TryRead(out var item))
+            if (!Expired(item)) return item;
+        return null;
+    }
+
+    // A request whose caller gave up (deadline passed, connection closed) is dropped, not computed.
+    private bool Expired(PendingRequest request)
+    {
+        if (!request.Cancellation.IsCancellationRequested) return false;
+        Interlocked.Decrement(ref _waiting);
+        request.Completion.TrySetCanceled(request.Cancellation);
+        return true;
+    }
+
+    private void Execute(List<PendingRequest> batch, long rows)
+    {
+        Interlocked.Add(ref _waiting, -batch.Count);
+        var now = Stopwatch.GetTimestamp();
+        foreach (var request in batch) _metrics.Queued(_model, Stopwatch.GetElapsedTime(request.EnqueuedAt, now));
+
+        if (batch.Count == 1)
+        {
+            RunAlone(batch[0]);
+            return;
+        }
+
+        try
+        {
+            var outputs = Compute(BatchAssembler.Stack(batch, rows), batch[0].Outputs, batch.Count);
+            if (BatchAssembler.TrySplit(outputs, batch, rows, out var perRequest))
+            {
+                for (var r = 0; r < batch.Count; r++) batch[r].Completion.TrySetResult(perRequest[r]);
+                return;
+            }
+        }
+        catch (OrtException)
+        {
+            // One bad request must not fail its neighbours: fall through and run each alone for its own answer or error.
+        }
+        foreach (var request in batch) RunAlone(request);
+    }
+
+    private void RunAlone(PendingRequest request)
+    {
+        try
+        {
+            request.Completion.TrySetResult(Compute(request.Inputs, request.Outputs, 1));
+        }
+        catch (Exception e)
+        {
+            request.Completion.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_queue is not null)
+        {
+            _queue.Writer.TryComplete();
+            await _dispatcher!.ConfigureAwait(false);
+        }
+        else if (_slots is not null)
+        {
+            // Let running requests finish before the session goes away.
+            var concurrency = Concurrency;
+            for (var i = 0; i < concurrency; i++) await _slots.WaitAsync().ConfigureAwait(false);
+        }
+    }
+}
