@@ -1,4 +1,7 @@
+using Gateway.Service.Apis;
+using Gateway.Service.Configuration;
 using Gateway.Service.Infrastructure;
+using Gateway.Service.Routing;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
 
@@ -6,11 +9,19 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<GatewayDbContext>("gatewaydb");
-builder.AddServiceBus();
+builder.AddServiceBus(bus => bus.AddConsumer<RoutingChangedConsumer>());
+builder.AddGatewayAuth();
+builder.AddGatewayRouting();
+builder.AddDeployRoutingSource();
+builder.AddGatewayForwarding();
 
 var app = builder.Build();
 
+app.EnsureAdminKey();
 app.MapDefaultEndpoints();
+app.MapControlPlaneApi();
+app.MapScoringApi();
+app.MapKServeApi();
 
 app.Run();
 

@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+using Gateway.Service.Auth;
+using Gateway.Service.Configuration;
+using Gateway.Service.Routing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Service.Apis;
+
+/// <summary>The gateway-owned control-plane routes: an endpoint's keys, their regeneration, and tokens.</summary>
+public static class EndpointCredentialsApi
+{
+    public static RouteGroupBuilder MapEndpointCredentialsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/endpoints/{name}/keys", GetKeysAsync);
+        api.MapPost("/endpoints/{name}/keys/regenerate", RegenerateKeyAsync);
+        api.MapPost("/endpoints/{name}/token", IssueTokenAsync);
+        return api;
+    }
+
+    public sealed record KeysResponse(string PrimaryKey, string SecondaryKey);
+
+    public sealed record RegenerateKeyRequest(string? KeyType);
+
+    public sealed record TokenRequest(int? ExpiresInSeconds);
+
+    /// <summary>As Azure ML answers: times in seconds since the Unix epoch.</summary>
+    public sealed record TokenResponse(
+        string AccessToken,
+        long ExpiryOn,
+        long RefreshAfter,
+        [property: JsonPropertyName("tokenType")] string TokenType);
+
+    public static async Task<Results<Ok<KeysResponse>, ProblemHttpResult>> GetKeysAsync(
+        string name, EndpointDirectory directory, EndpointKeyStore keys, CancellationToken cancellationToken)
+    {
+        if (await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken) is { } problem) return problem;
+        var current = await keys.GetOrCreateAsync(name, cancellationToken);
+        return TypedResults.Ok(new KeysResponse(current.PrimaryKey, current.SecondaryKey));
+    }
+
+    public static async Task<Results<Ok<KeysResponse>, ValidationProblem, ProblemHttpResult>> RegenerateKeyAsync(
+        string name, RegenerateKeyRequest? request, EndpointDirectory directory, EndpointKeyStore keys, CancellationToken cancellationToken)
+    {
+        KeySlot slot;
+        switch (request?.KeyType?.ToLowerInvariant())
+        {
+            case "primary": slot = KeySlot.Primary; break;
+            case "secondary": slot = KeySlot.Secondary; break;
+            default:
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["keyType"] = ["keyType is required and must be 'primary' or 'secondary'."],
+                });
+        }
+        if (await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken) is { } problem) return problem;
+        var current = await keys.RegenerateAsync(name, slot, cancellationToken);
+        return TypedResults.Ok(new KeysResponse(current.PrimaryKey, current.SecondaryKey));
+    }
+
+    /// <summary>
+    /// A token for an endpoint with token auth. <c>expiresInSeconds</c> (optional, 1 … Gateway:TokenLifetime) asks
+    /// for a shorter life, e.g. for a job that should not hold a credential longer than it runs.
+    /// </summary>
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueTokenAsync(
+        string name, HttpRequest http, EndpointDirectory directory, TokenService tokens, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+    {
+        TokenRequest? request = null;
+        if (http.ContentLength > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                request = await http.ReadFromJsonAsync<TokenRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] });
+            }
+        }
+        var maxSeconds = (int)Math.Min(int.MaxValue, options.Value.TokenLifetime.TotalSeconds);
+        if (request?.ExpiresInSeconds is { } seconds && (seconds < 1 || seconds > maxSeconds))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["expiresInSeconds"] = [$"expiresInSeconds must be between 1 and {maxSeconds}."],
+            });
+        if (await RequireModeAsync(name, AuthMode.Token, directory, cancellationToken) is { } problem) return problem;
+
+        var token = tokens.Issue(name, request?.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, token.ExpiryOn.ToUnixTimeSeconds(), token.RefreshAfter.ToUnixTimeSeconds(), "Bearer"));
+    }
+
+    private static async Task<ProblemHttpResult?> RequireModeAsync(string name, AuthMode required, EndpointDirectory directory, CancellationToken cancellationToken)
+    {
+        AuthMode? mode;
+        try
+        {
+            mode = await directory.FindAuthModeAsync(name, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return TypedResults.Problem(detail: "The deploy service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (mode is null)
+            return TypedResults.Problem(detail: $"Endpoint '{name}' was not found.", statusCode: StatusCodes.Status404NotFound);
+        if (mode != required)
+            return TypedResults.Problem(
+                detail: $"Endpoint '{name}' uses {mode.ToString()!.ToLowerInvariant()} auth; this needs {required.ToString().ToLowerInvariant()} auth.",
+                statusCode: StatusCodes.Status409Conflict);
+        return null;
+    }
+}

@@ -1,0 +1,39 @@
+using Gateway.Service.Auth;
+using Gateway.Service.Proxy;
+using Gateway.Service.Routing;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Gateway.Service.Apis;
+
+/// <summary>The Azure ML style data plane: score, health and the endpoint's OpenAPI document.</summary>
+public static class ScoringApi
+{
+    public static IEndpointRouteBuilder MapScoringApi(this IEndpointRouteBuilder app)
+    {
+        var endpoints = app.MapGroup("/endpoints/{name}").WithTags("Scoring");
+        endpoints.MapPost("/score", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.Score));
+        endpoints.MapGet("/", GetHealthAsync);
+        endpoints.MapGet("/swagger.json", GetSwaggerAsync);
+        return app;
+    }
+
+    /// <summary>"Healthy" when at least one deployment is Healthy, else 503 with the reason. Same credentials as scoring.</summary>
+    public static async Task<Results<Ok<string>, ProblemHttpResult>> GetHealthAsync(
+        HttpContext context, string name, RoutingTableCache routing, EndpointAuthenticator authenticator)
+    {
+        var endpoint = routing.Current.Find(name);
+        if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
+            return (ProblemHttpResult)GatewayProblems.Unauthorized(context);
+        return endpoint!.HasHealthyDeployment
+            ? TypedResults.Ok("Healthy")
+            : TypedResults.Problem(detail: DeploymentSelector.UnavailableReason(endpoint), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    public static async Task<IResult> GetSwaggerAsync(HttpContext context, string name, RoutingTableCache routing, EndpointAuthenticator authenticator)
+    {
+        var endpoint = routing.Current.Find(name);
+        if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
+            return GatewayProblems.Unauthorized(context);
+        return TypedResults.Json(OpenApiDocumentBuilder.Build(endpoint!, endpoint!.DescribingDeployment));
+    }
+}

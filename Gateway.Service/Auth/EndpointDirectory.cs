@@ -1,0 +1,33 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Service.Routing;
+using ServiceDefaults.Http;
+
+namespace Gateway.Service.Auth;
+
+/// <summary>
+/// Answers "does this endpoint exist, and how does it authenticate?" for the key and token routes: from the routing
+/// table when the gateway already knows the endpoint, else from Deploy (an endpoint created a moment ago may not
+/// have reached the table yet). Not on the scoring path.
+/// </summary>
+public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFactory httpClients, ServiceAddresses addresses)
+{
+    public const string DeployClient = "deploy-rest";
+
+    /// <summary>The endpoint's auth mode, or null when Deploy does not know the endpoint.</summary>
+    public async Task<AuthMode?> FindAuthModeAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        if (routing.Current.Find(endpoint) is { } known) return known.AuthMode;
+
+        var client = httpClients.CreateClient(DeployClient);
+        var uri = new Uri(addresses.Resolve("deploy"), $"/api/v1/endpoints/{Uri.EscapeDataString(endpoint)}");
+        using var response = await client.GetAsync(uri, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var json = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        return json.RootElement.TryGetProperty("authMode", out var mode) && mode.ValueKind == JsonValueKind.String
+            ? RoutingTableMapper.ParseAuthMode(mode.GetString()!)
+            : AuthMode.Key;
+    }
+}

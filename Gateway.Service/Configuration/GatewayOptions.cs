@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Service.Configuration;
+
+/// <summary>Settings under <c>Gateway:</c>; validated when the host starts so a bad value stops the gateway with its name.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>File holding the admin key for <c>/api/v1</c>; created on first start when missing. Defaults to <c>{DataRoot}/admin-key</c>.</summary>
+    public string? AdminKeyFile { get; set; }
+
+    /// <summary>File holding the gateway's own secret (endpoint keys are derived from it, tokens signed with it). Defaults to <c>{DataRoot}/gateway/secret</c>.</summary>
+    public string? SecretFile { get; set; }
+
+    /// <summary>Largest scoring body for an endpoint that does not set its own limit.</summary>
+    [Range(1024, 1L << 31)]
+    public long DefaultMaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a scoring request may take end to end; the downstream call is cancelled after it (504).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Mirror copies in flight at once; copies beyond it are dropped, never queued (mirroring must not slow live traffic).</summary>
+    [Range(1, 10_000)]
+    public int MirrorConcurrency { get; set; } = 64;
+
+    /// <summary>Full routing-table refresh even without events, so a missed RoutingChanged heals by itself.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RoutingRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>HTTP version towards inference nodes: "2.0" (h2c, prior knowledge) or "1.1".</summary>
+    [RegularExpression(@"^(1\.1|2\.0)$")]
+    public string NodeHttpVersion { get; set; } = "2.0";
+
+    public string ResolveAdminKeyFile(string? dataRoot) =>
+        AdminKeyFile is { Length: > 0 } f ? f : Path.Combine(dataRoot is { Length: > 0 } ? dataRoot : ".data", "admin-key");
+
+    public string ResolveSecretFile(string? dataRoot) =>
+        SecretFile is { Length: > 0 } f ? f : Path.Combine(dataRoot is { Length: > 0 } ? dataRoot : ".data", "gateway", "secret");
+}

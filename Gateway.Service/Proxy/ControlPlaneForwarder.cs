@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using ServiceDefaults.Http;
+
+namespace Gateway.Service.Proxy;
+
+/// <summary>
+/// Forwards a control-plane request as-is to the service that owns the resource and streams the answer back:
+/// method, path, query, headers and body go through unchanged (the admin key excepted, it stops here), and the
+/// service's status code and problem details come back unchanged. Bodies are streamed both ways, never buffered,
+/// so a multi-gigabyte model upload costs the gateway only a copy buffer.
+///
+/// Design decision (deviation from ARCHITECTURE.md, which says "by calling the services over gRPC"): forwarding
+/// REST keeps one definition of each API, in the service that owns it, instead of a second REST-to-gRPC mapping here.
+/// </summary>
+public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<ControlPlaneForwarder> logger) : IDisposable
+{
+    // Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
+    private static readonly HashSet<string> SkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+        "Host", "Authorization", "Expect",
+    };
+
+    private static readonly HashSet<string> SkippedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Server", "Date",
+    };
+
+    // No resilience handler and no overall timeout: a control-plane POST is not safe to repeat, and uploads may be long.
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    });
+
+    public async Task<IResult> ForwardAsync(HttpContext context, string service)
+    {
+        var baseAddress = addresses.TryResolve(service);
+        if (baseAddress is null)
+            return TypedResults.Problem(detail: $"The {service} service has no configured address.", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+        var target = new Uri(baseAddress, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = HttpVersion.Version11 };
+        if (HasBody(context.Request))
+        {
+            // The owning service enforces its own size limits; the gateway must not cut uploads at Kestrel's default.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+            request.Content = new StreamContent(context.Request.Body, 81920);
+        }
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (SkippedRequestHeaders.Contains(name)) continue;
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", context.Request.Host.Value);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", context.Request.Scheme);
+        if (context.Connection.RemoteIpAddress is { } ip) request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip.ToString());
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, context.RequestAborted);
+        }
+        catch (HttpRequestException ex)
+        {
+            logger.LogWarning(ex, "The {Service} service at {Address} is unreachable", service, baseAddress);
+            return TypedResults.Problem(detail: $"The {service} service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            CopyHeaders(response.Headers, context, baseAddress);
+            CopyHeaders(response.Content.Headers, context, baseAddress);
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        }
+        return Results.Empty;
+    }
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpContext context, Uri baseAddress)
+    {
+        foreach (var (name, values) in headers)
+        {
+            if (SkippedResponseHeaders.Contains(name)) continue;
+            var value = values.ToArray();
+            // An absolute Location pointing at the service becomes a gateway-relative one: clients only know the gateway.
+            if (name.Equals("Location", StringComparison.OrdinalIgnoreCase) && value.Length == 1 &&
+                Uri.TryCreate(value[0], UriKind.Absolute, out var location) && location.Authority == baseAddress.Authority)
+                value = [location.PathAndQuery];
+            context.Response.Headers[name] = value;
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

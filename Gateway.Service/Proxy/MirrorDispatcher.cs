@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Gateway.Service.Configuration;
+using Gateway.Service.Routing;
+using Gateway.Service.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Service.Proxy;
+
+/// <summary>
+/// Copies a share of live traffic to mirror deployments, fire-and-forget. Concurrency is bounded by a semaphore
+/// taken with a zero wait: when all slots are busy the copy is dropped (and counted), never queued, so mirroring
+/// cannot slow or grow memory under live load. Answers are read to the end (to measure) and thrown away.
+/// </summary>
+public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients clients, GatewayMetrics metrics, IOptions<GatewayOptions> options, ILogger<MirrorDispatcher> logger)
+{
+    private readonly SemaphoreSlim _slots = new(options.Value.MirrorConcurrency, options.Value.MirrorConcurrency);
+
+    public void Dispatch(EndpointRoute endpoint, DeploymentRoute answering, NodeRoute route, ReadOnlyMemory<byte> body, string? contentType)
+    {
+        foreach (var target in endpoint.Mirrors)
+        {
+            if (target.Deployment == answering || Random.Shared.Next(100) >= target.Percent) continue;
+            if (!_slots.Wait(0))
+            {
+                metrics.Mirror(endpoint.Name, target.Deployment.Name, "dropped", null);
+                continue;
+            }
+            _ = SendAsync(endpoint.Name, target.Deployment, route, body, contentType);
+        }
+    }
+
+    private async Task SendAsync(string endpoint, DeploymentRoute deployment, NodeRoute route, ReadOnlyMemory<byte> body, string? contentType)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            // Yield first: the live request must not wait for the copy's connection set-up.
+            await Task.Yield();
+            var replica = balancer.Choose(deployment.Replicas);
+            if (replica is null)
+            {
+                metrics.Mirror(endpoint, deployment.Name, "no_replica", null);
+                return;
+            }
+            using var lease = balancer.Begin(replica);
+            using var timeout = new CancellationTokenSource(options.Value.RequestTimeout);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.HttpAddress, NodeRoutes.PathFor(route, deployment.NodeModelName)))
+            {
+                Version = clients.HttpVersion,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ReadOnlyMemoryContent(body),
+            };
+            if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            using var response = await clients.For(replica.HttpAddress).SendAsync(request, timeout.Token);
+            await response.Content.CopyToAsync(Stream.Null, timeout.Token);
+            metrics.Mirror(endpoint, deployment.Name, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (Exception ex)
+        {
+            metrics.Mirror(endpoint, deployment.Name, ex is OperationCanceledException ? "timeout" : "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            logger.LogDebug(ex, "Mirror copy to {Deployment} of {Endpoint} failed", deployment.Name, endpoint);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Service.Apis;
+using Gateway.Service.Auth;
+using Gateway.Service.Configuration;
+using Gateway.Service.Routing;
+using Gateway.Service.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Service.Proxy;
+
+/// <summary>
+/// The data path for REST scoring: credential check and deployment choice from memory, body read within the
+/// endpoint's limit, forwarded to the least-busy replica over a pooled connection, the answer streamed back with
+/// the answering deployment in <c>azureml-model-deployment</c>. Node statuses (429 when its queue is full, 400
+/// for a bad tensor) pass through unchanged; the gateway's own failures are problem details.
+/// </summary>
+public sealed class ScoringForwarder(
+    RoutingTableCache routing,
+    EndpointAuthenticator authenticator,
+    ReplicaBalancer balancer,
+    NodeHttpClients clients,
+    MirrorDispatcher mirrors,
+    GatewayMetrics metrics,
+    IOptions<GatewayOptions> options,
+    ILogger<ScoringForwarder> logger)
+{
+    public const string InferenceHeaderLength = "Inference-Header-Content-Length";
+
+    public async Task<IResult> ForwardAsync(HttpContext context, string endpointName, NodeRoute route)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var endpoint = routing.Current.Find(endpointName);
+        var (status, deploymentName, result) = await ForwardCoreAsync(context, endpoint, route);
+        metrics.Request(endpoint?.Name ?? "", deploymentName, NodeRoutes.Protocol(route), status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return result;
+    }
+
+    private async Task<(int Status, string? Deployment, IResult Result)> ForwardCoreAsync(HttpContext context, EndpointRoute? endpoint, NodeRoute route)
+    {
+        if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
+            return (401, null, GatewayProblems.Unauthorized(context));
+
+        var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
+        if (!selection.Succeeded)
+            return (selection.FailureStatus, null, TypedResults.Problem(detail: selection.FailureReason, statusCode: selection.FailureStatus));
+        var deployment = selection.Deployment!;
+
+        var limit = endpoint!.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
+        var body = await RequestBody.ReadAsync(context, limit);
+        if (body is null)
+            return (413, deployment.Name, TypedResults.Problem(
+                detail: $"The request body is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.",
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large"));
+
+        var contentType = context.Request.ContentType;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(options.Value.RequestTimeout);
+        try
+        {
+            using var response = await SendWithFailoverAsync(deployment, route, body, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token);
+            if (response is null)
+                return (503, deployment.Name, TypedResults.Problem(
+                    detail: $"No replica of deployment '{deployment.Name}' could be reached.", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+            if (!selection.Pinned) mirrors.Dispatch(endpoint, deployment, route, body, contentType);
+
+            context.Response.Headers[DeploymentSelector.PinHeader] = deployment.Name;
+            await CopyResponseAsync(context, response, route, endpoint.Name, timeout.Token);
+            return ((int)response.StatusCode, deployment.Name, Results.Empty);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: its call downstream is cancelled with it; nobody reads an answer.
+            return (499, deployment.Name, Results.Empty);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            if (context.Response.HasStarted) context.Abort();
+            return (504, deployment.Name, context.Response.HasStarted ? Results.Empty : TypedResults.Problem(
+                detail: $"Deployment '{deployment.Name}' did not answer within {options.Value.RequestTimeout.TotalSeconds:0.###} s; the request was cancelled.",
+                statusCode: StatusCodes.Status504GatewayTimeout, title: "Gateway Timeout"));
+        }
+    }
+
+    /// <summary>
+    /// Sends to the least-busy replica; on a connection failure, or a 404 from a node that no longer has the model
+    /// (a replica being replaced before the new routing table arrived), tries the other replicas once each.
+    /// The body is already in memory, so resending is safe; scoring has no side effects.
+    /// </summary>
+    private async Task<HttpResponseMessage?> SendWithFailoverAsync(DeploymentRoute deployment, NodeRoute route, ReadOnlyMemory<byte> body,
+        string? contentType, string? inferenceHeaderLength, CancellationToken cancellationToken)
+    {
+        var tried = new List<ReplicaRoute>(1);
+        for (var attempt = 0; attempt < deployment.Replicas.Count; attempt++)
+        {
+            var replica = attempt == 0 ? balancer.Choose(deployment.Replicas) : deployment.Replicas.Where(r => !tried.Contains(r)).MinBy(balancer.Outstanding);
+            if (replica is null) break;
+            tried.Add(replica);
+            var last = tried.Count == deployment.Replicas.Count;
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.HttpAddress, NodeRoutes.PathFor(route, deployment.NodeModelName)))
+            {
+                Version = clients.HttpVersion,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ReadOnlyMemoryContent(body),
+            };
+            if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            if (!string.IsNullOrEmpty(inferenceHeaderLength)) request.Headers.TryAddWithoutValidation(InferenceHeaderLength, inferenceHeaderLength);
+
+            HttpResponseMessage response;
+            using (balancer.Begin(replica))
+            {
+                try
+                {
+                    response = await clients.For(replica.HttpAddress).SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Replica {Node} of deployment {Deployment} is unreachable", replica.NodeName, deployment.Name);
+                    continue;
+                }
+            }
+            if (response.StatusCode == HttpStatusCode.NotFound && !last)
+            {
+                response.Dispose();
+                continue;
+            }
+            return response;
+        }
+        return null;
+    }
+
+    private static async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, NodeRoute route, string endpointName, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = (int)response.StatusCode;
+        if (response.Headers.RetryAfter is { } retryAfter) context.Response.Headers.RetryAfter = retryAfter.ToString();
+        var contentHeaders = response.Content.Headers;
+        if (contentHeaders.ContentType is { } type) context.Response.ContentType = type.ToString();
+
+        if (route == NodeRoute.V2Infer && response.IsSuccessStatusCode)
+        {
+            // KServe answers name the model; clients asked for the endpoint, so the node-local name is replaced.
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var headerLength = response.Headers.TryGetValues(InferenceHeaderLength, out var values) && int.TryParse(values.FirstOrDefault(), out var n) ? n : bytes.Length;
+            var rewritten = V2ModelNameRewriter.Rewrite(bytes, headerLength, endpointName, out var newHeaderLength);
+            if (response.Headers.Contains(InferenceHeaderLength))
+                context.Response.Headers[InferenceHeaderLength] = newHeaderLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.ContentLength = rewritten.Length;
+            await context.Response.Body.WriteAsync(rewritten, cancellationToken);
+            return;
+        }
+
+        if (contentHeaders.ContentLength is { } length) context.Response.ContentLength = length;
+        await response.Content.CopyToAsync(context.Response.Body, cancellationToken);
+    }
+}
+
+/// <summary>Reads a request body into memory, refusing it (null) once it exceeds the limit — before reading when Content-Length says so.</summary>
+public static class RequestBody
+{
+    public static async Task<byte[]?> ReadAsync(HttpContext context, long limit)
+    {
+        if (context.Request.ContentLength is { } declared && declared > limit) return null;
+        // The endpoint's own limit governs, not Kestrel's global default.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit + 1;
+
+        if (context.Request.ContentLength is { } exact)
+        {
+            var buffer = new byte[exact];
+            await context.Request.Body.ReadExactlyAsync(buffer, context.RequestAborted);
+            return buffer;
+        }
+        using var stream = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (stream.Length + read > limit) return null;
+            stream.Write(chunk, 0, read);
+        }
+        return stream.ToArray();
+    }
+}
+
+/// <summary>Replaces <c>model_name</c> in a KServe v2 JSON answer (the JSON part only when the binary extension is used).</summary>
+public static class V2ModelNameRewriter
+{
+    public static byte[] Rewrite(byte[] body, int jsonLength, string modelName, out int newJsonLength)
+    {
+        newJsonLength = jsonLength;
+        if (jsonLength <= 0 || jsonLength > body.Length) return body;
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(body.AsSpan(0, jsonLength));
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+        if (node is not JsonObject json || !json.ContainsKey("model_name")) return body;
+        json["model_name"] = modelName;
+        var header = JsonSerializer.SerializeToUtf8Bytes(json);
+        newJsonLength = header.Length;
+        var result = new byte[header.Length + body.Length - jsonLength];
+        header.CopyTo(result, 0);
+        body.AsSpan(jsonLength).CopyTo(result.AsSpan(header.Length));
+        return result;
+    }
+}

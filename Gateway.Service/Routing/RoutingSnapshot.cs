@@ -1,0 +1,86 @@
+using System.Collections.Frozen;
+
+namespace Gateway.Service.Routing;
+
+/// <summary>
+/// One immutable view of the routing table. The cache swaps whole snapshots, so a request that started on one
+/// snapshot sees a consistent endpoint (its splitter, deployments and replicas) to the end, without locks.
+/// </summary>
+public sealed class RoutingSnapshot(long version, IEnumerable<EndpointRoute> endpoints)
+{
+    public static readonly RoutingSnapshot Empty = new(0, []);
+
+    public long Version { get; } = version;
+
+    public FrozenDictionary<string, EndpointRoute> Endpoints { get; } =
+        endpoints.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+
+    public EndpointRoute? Find(string endpoint) => Endpoints.GetValueOrDefault(endpoint);
+}
+
+public enum AuthMode { None, Key, Token }
+
+public sealed class EndpointRoute
+{
+    public EndpointRoute(string name, AuthMode authMode, IReadOnlyDictionary<string, int> traffic, IReadOnlyDictionary<string, int> mirror,
+        string? defaultDeployment, IReadOnlyList<DeploymentRoute> deployments, long maxBodyBytes = 0, string? description = null)
+    {
+        Name = name;
+        AuthMode = authMode;
+        Traffic = traffic;
+        Mirror = mirror;
+        DefaultDeployment = string.IsNullOrEmpty(defaultDeployment) ? null : defaultDeployment;
+        Deployments = deployments.ToFrozenDictionary(d => d.Name, StringComparer.Ordinal);
+        MaxBodyBytes = maxBodyBytes;
+        Description = description;
+        Splitter = TrafficSplitter.Create(this);
+        Mirrors = mirror
+            .Where(m => m.Value > 0 && Deployments.TryGetValue(m.Key, out var d) && d.IsHealthy)
+            .Select(m => new MirrorTarget(Deployments[m.Key], m.Value))
+            .ToArray();
+    }
+
+    public string Name { get; }
+    public AuthMode AuthMode { get; }
+    public IReadOnlyDictionary<string, int> Traffic { get; }
+    public IReadOnlyDictionary<string, int> Mirror { get; }
+    public string? DefaultDeployment { get; }
+    public FrozenDictionary<string, DeploymentRoute> Deployments { get; }
+    /// <summary>0 means "use the gateway's default limit".</summary>
+    public long MaxBodyBytes { get; }
+    public string? Description { get; }
+    public TrafficSplitter Splitter { get; }
+    public IReadOnlyList<MirrorTarget> Mirrors { get; }
+
+    public bool HasHealthyDeployment => Deployments.Values.Any(d => d.IsHealthy);
+
+    /// <summary>The deployment whose inputs and outputs describe the endpoint: the default, else any Healthy one, else any.</summary>
+    public DeploymentRoute? DescribingDeployment =>
+        (DefaultDeployment is { } d && Deployments.TryGetValue(d, out var def) ? def : null)
+        ?? Deployments.Values.OrderBy(x => x.Name, StringComparer.Ordinal).FirstOrDefault(x => x.IsHealthy)
+        ?? Deployments.Values.OrderBy(x => x.Name, StringComparer.Ordinal).FirstOrDefault();
+}
+
+public sealed record MirrorTarget(DeploymentRoute Deployment, int Percent);
+
+public sealed class DeploymentRoute(string name, string state, string model, string nodeModelName,
+    IReadOnlyList<TensorDescription> inputs, IReadOnlyList<TensorDescription> outputs, IReadOnlyList<ReplicaRoute> replicas, string? error = null)
+{
+    public const string HealthyState = "Healthy";
+
+    public string Name { get; } = name;
+    public string State { get; } = state;
+    public string Model { get; } = model;
+    public string NodeModelName { get; } = nodeModelName;
+    public IReadOnlyList<TensorDescription> Inputs { get; } = inputs;
+    public IReadOnlyList<TensorDescription> Outputs { get; } = outputs;
+    public IReadOnlyList<ReplicaRoute> Replicas { get; } = replicas;
+    public string? Error { get; } = error;
+
+    /// <summary>Only Healthy deployments with at least one replica take traffic: a half-rolled-out one is never routed to.</summary>
+    public bool IsHealthy => State == HealthyState && Replicas.Count > 0;
+}
+
+public sealed record TensorDescription(string Name, string Datatype, IReadOnlyList<long> Shape);
+
+public sealed record ReplicaRoute(string NodeName, Uri HttpAddress, Uri? GrpcAddress);
