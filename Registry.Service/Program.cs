@@ -1,3 +1,5 @@
+using Registry.Service;
+using Registry.Service.Apis;
 using Registry.Service.Infrastructure;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
@@ -7,10 +9,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<RegistryDbContext>("registrydb");
 builder.AddServiceBus();
+builder.AddRegistryServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapModelsApi();
 
 app.Run();
 

@@ -1,7 +1,89 @@
 using Microsoft.EntityFrameworkCore;
+using Registry.Service.Models;
+using Registry.Service.Outbox;
 
 namespace Registry.Service.Infrastructure;
 
 public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> options) : DbContext(options)
 {
+    public DbSet<Model> Models => Set<Model>();
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
+    public DbSet<ModelFile> ModelFiles => Set<ModelFile>();
+    public DbSet<ModelTag> ModelTags => Set<ModelTag>();
+    public DbSet<ModelUse> ModelUses => Set<ModelUse>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    // Tables and columns are created by Migrations/20261122000000_Initial.cs; this mapping must match it.
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Model>(e =>
+        {
+            e.ToTable("models");
+            e.HasKey(m => m.Name);
+            e.Property(m => m.Name).HasColumnName("name");
+            e.Property(m => m.LastVersion).HasColumnName("last_version");
+            e.Property(m => m.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<ModelVersion>(e =>
+        {
+            e.ToTable("model_versions");
+            e.HasKey(v => new { v.Name, v.Version });
+            e.Property(v => v.Name).HasColumnName("name");
+            e.Property(v => v.Version).HasColumnName("version");
+            e.Property(v => v.Framework).HasColumnName("framework");
+            e.Property(v => v.Description).HasColumnName("description");
+            e.Property(v => v.ModelFile).HasColumnName("model_file");
+            e.Property(v => v.OnnxJson).HasColumnName("onnx").HasColumnType("jsonb");
+            e.Property(v => v.CreatedAt).HasColumnName("created_at");
+            e.Ignore(v => v.Id);
+            e.HasMany(v => v.Files).WithOne().HasForeignKey(f => new { f.Name, f.Version }).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(v => v.Tags).WithOne().HasForeignKey(t => new { t.Name, t.Version }).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(v => v.Uses).WithOne().HasForeignKey(u => new { u.Name, u.Version }).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ModelFile>(e =>
+        {
+            e.ToTable("model_files");
+            e.HasKey(f => new { f.Name, f.Version, f.Path });
+            e.Property(f => f.Name).HasColumnName("name");
+            e.Property(f => f.Version).HasColumnName("version");
+            e.Property(f => f.Path).HasColumnName("path");
+            e.Property(f => f.Size).HasColumnName("size");
+            e.Property(f => f.Sha256).HasColumnName("sha256");
+        });
+
+        modelBuilder.Entity<ModelTag>(e =>
+        {
+            e.ToTable("model_tags");
+            e.HasKey(t => new { t.Name, t.Version, t.Key });
+            e.Property(t => t.Name).HasColumnName("name");
+            e.Property(t => t.Version).HasColumnName("version");
+            e.Property(t => t.Key).HasColumnName("key");
+            e.Property(t => t.Value).HasColumnName("value");
+        });
+
+        modelBuilder.Entity<ModelUse>(e =>
+        {
+            e.ToTable("model_uses");
+            e.HasKey(u => new { u.Name, u.Version, u.User });
+            e.Property(u => u.Name).HasColumnName("name");
+            e.Property(u => u.Version).HasColumnName("version");
+            e.Property(u => u.User).HasColumnName("user");
+            e.Property(u => u.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox_messages");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Id).HasColumnName("id");
+            e.Property(m => m.Type).HasColumnName("type");
+            e.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
+            e.Property(m => m.OccurredAt).HasColumnName("occurred_at");
+            e.Property(m => m.SentAt).HasColumnName("sent_at");
+            e.Property(m => m.Attempts).HasColumnName("attempts");
+            e.Property(m => m.LastError).HasColumnName("last_error");
+        });
+    }
 }
