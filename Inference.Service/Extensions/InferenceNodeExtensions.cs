@@ -1,5 +1,9 @@
 using Inference.Service.Apis;
+using Contracts.Inference;
+using Contracts.Node.V1;
+using GrpcLite;
 using Inference.Service.Diagnostics;
+using Inference.Service.Grpc;
 using Inference.Service.Models;
 using ServiceDefaults.Configuration;
 
@@ -16,15 +20,21 @@ public static class InferenceNodeExtensions
         builder.Services.AddSingleton<InferenceExecutor>();
         builder.Services.AddSingleton<NodeControl>();
         builder.Services.AddHostedService<RuntimeLoader>();
+        builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = 256 * 1024 * 1024);
+        builder.Services.AddSingleton<KServeGrpcService>();
+        builder.Services.AddSingleton<InferenceNodeGrpcService>();
         return builder;
     }
 
-    /// <summary>The data plane (KServe v2 REST, Azure ML scoring) and the REST face of node control.</summary>
+    /// <summary>The data plane (KServe v2 REST, Azure ML scoring) KServe v2 gRPC, and node control over gRPC and REST.</summary>
     public static IEndpointRouteBuilder MapInferenceApis(this IEndpointRouteBuilder app)
     {
         app.MapKServeRestApi();
         app.MapScoreApi();
         app.MapNodeAdminApi();
+        app.MapGrpcService<KServeGrpcService>(GrpcPredictV2Reflection.Descriptor.Services[0]);
+        app.MapGrpcService<InferenceNodeGrpcService>(NodeReflection.Descriptor.Services[0]);
+        app.MapGrpcHealthService();
         return app;
     }
 }

@@ -1,0 +1,24 @@
+using GrpcLite;
+using Inference.Service.Models;
+using OnnxRuntime;
+
+namespace Inference.Service.Grpc;
+
+/// <summary>Inference failures as gRPC statuses (ARCHITECTURE.md's codes).</summary>
+internal static class GrpcErrors
+{
+    public static RpcException From(Exception exception) => exception switch
+    {
+        RpcException e => e,
+        InvalidInferenceRequestException e => new RpcException(StatusCode.InvalidArgument, e.Message),
+        ModelNotFoundException e => new RpcException(StatusCode.NotFound, e.Message),
+        ModelNotReadyException e => new RpcException(StatusCode.Unavailable, e.Message),
+        QueueFullException e => new RpcException(StatusCode.ResourceExhausted, e.Message),
+        FileNotFoundException e => new RpcException(StatusCode.NotFound, e.Message),
+        OperationCanceledException => new RpcException(StatusCode.Cancelled, "The call was cancelled or its deadline passed before it ran."),
+        OrtException { ErrorCode: OrtErrorCode.InvalidArgument or OrtErrorCode.InvalidGraph } e => new RpcException(StatusCode.InvalidArgument, e.Message),
+        OrtException e => new RpcException(StatusCode.Internal, $"ONNX Runtime error {e.ErrorCode}: {e.Message}"),
+        NotSupportedException e => new RpcException(StatusCode.InvalidArgument, e.Message),
+        _ => new RpcException(StatusCode.Internal, exception.Message),
+    };
+}

@@ -1,0 +1,35 @@
+using Contracts.Node.V1;
+using GrpcLite;
+using Inference.Service.Models;
+
+namespace Inference.Service.Grpc;
+
+/// <summary>node.v1.InferenceNode: how Deploy loads and unloads models on this node.</summary>
+public sealed class InferenceNodeGrpcService(NodeControl control)
+{
+    public async Task<LoadModelResponse> LoadModel(LoadModelRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return new LoadModelResponse { Model = await control.LoadAsync(request, context.CancellationToken) };
+        }
+        catch (OnnxRuntime.OrtException e)
+        {
+            // ONNX Runtime's own words say what is wrong with the model.
+            throw new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{request.ModelName}': {e.Message}");
+        }
+        catch (Exception e)
+        {
+            throw GrpcErrors.From(e);
+        }
+    }
+
+    public async Task<UnloadModelResponse> UnloadModel(UnloadModelRequest request, ServerCallContext context) =>
+        await control.UnloadAsync(request.ModelName)
+            ? new UnloadModelResponse { Unloaded = true }
+            : throw new RpcException(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node.");
+
+    public Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) => Task.FromResult(control.List());
+
+    public Task<NodeStatus> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context) => Task.FromResult(control.Status());
+}
