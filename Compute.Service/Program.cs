@@ -1,5 +1,6 @@
 using Compute.Service;
 using Compute.Service.Apis;
+using Compute.Service.Grpc;
 using Compute.Service.Infrastructure;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
@@ -10,11 +11,13 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase<ComputeDbContext>("computedb");
 builder.AddServiceBus();
 builder.AddComputeServices();
+builder.Services.AddComputeGrpc();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapComputesApi();
+app.MapComputeGrpc();
 
 app.Run();
 
