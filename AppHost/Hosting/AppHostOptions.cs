@@ -1,0 +1,116 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace AppHost.Hosting;
+
+/// <summary>
+/// The AppHost's settings, from the command line (<c>--gateway-port 9090</c>) or environment (<c>APPHOST_GatewayPort</c>).
+/// </summary>
+public sealed class AppHostOptions
+{
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
+    {
+        ["--data"] = nameof(DataRoot),
+        ["--gateway-port"] = nameof(GatewayPort),
+        ["--grpc-port"] = nameof(GrpcPort),
+        ["--dashboard-port"] = nameof(DashboardPort),
+        ["--inference-nodes"] = nameof(InferenceNodes),
+        ["--postgres-port"] = nameof(PostgresPort),
+        ["--rabbitmq-port"] = nameof(RabbitMqPort),
+        ["--repo"] = nameof(RepositoryRoot),
+        ["--configuration"] = nameof(Configuration),
+        ["--otlp-endpoint"] = nameof(OtlpEndpoint),
+        ["--quiet"] = nameof(Quiet),
+    };
+
+    /// <summary>Where the platform keeps its data (PostgreSQL, RabbitMQ, blobs, logs, admin key). Default <c>{repo}/.data</c>.</summary>
+    public string DataRoot { get; set; } = "";
+
+    public int GatewayPort { get; set; } = 8080;
+
+    public int GrpcPort { get; set; } = 8081;
+
+    public int DashboardPort { get; set; } = 18888;
+
+    public int InferenceNodes { get; set; } = 1;
+
+    /// <summary>0: a free port.</summary>
+    public int PostgresPort { get; set; }
+
+    public int RabbitMqPort { get; set; }
+
+    /// <summary>The folder holding Aspire.sln; found upwards from the AppHost's own folder when not given.</summary>
+    public string RepositoryRoot { get; set; } = "";
+
+    /// <summary>Build configuration of the services to run; the AppHost's own by default.</summary>
+    public string Configuration { get; set; } = "";
+
+    public string? OtlpEndpoint { get; set; }
+
+    public string? OrtLibraryPath { get; set; }
+
+    /// <summary>Do not echo the resources' output on our console (it still goes to the logs and the dashboard).</summary>
+    public bool Quiet { get; set; }
+
+    public static AppHostOptions Parse(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables("APPHOST_")
+            .AddCommandLine(NormalizeFlags(args), Switches.ToDictionary())
+            .Build();
+        var options = new AppHostOptions
+        {
+            OtlpEndpoint = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            OrtLibraryPath = Environment.GetEnvironmentVariable("ORT_LIBRARY_PATH"),
+        };
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ArgumentException($"Bad argument: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        return options.WithDefaults().Validated();
+    }
+
+    /// <summary>"--quiet" alone means "--quiet true" (AddCommandLine wants a value for every switch).</summary>
+    private static string[] NormalizeFlags(string[] args)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            result.Add(args[i]);
+            if (args[i] == "--quiet" && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) result.Add("true");
+        }
+        return [.. result];
+    }
+
+    private AppHostOptions WithDefaults()
+    {
+        if (RepositoryRoot.Length == 0) RepositoryRoot = FindRepositoryRoot(AppContext.BaseDirectory);
+        RepositoryRoot = Path.GetFullPath(RepositoryRoot);
+        if (DataRoot.Length == 0) DataRoot = Path.Combine(RepositoryRoot, ".data");
+        DataRoot = Path.GetFullPath(DataRoot);
+        if (Configuration.Length == 0)
+            Configuration = typeof(AppHostOptions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        if (string.IsNullOrEmpty(OrtLibraryPath))
+            OrtLibraryPath = Path.Combine(RepositoryRoot, ".tools", "onnxruntime", "1.30.0", "libonnxruntime.so.1");
+        return this;
+    }
+
+    private AppHostOptions Validated()
+    {
+        foreach (var (name, port) in new[] { ("--gateway-port", GatewayPort), ("--grpc-port", GrpcPort), ("--dashboard-port", DashboardPort), ("--postgres-port", PostgresPort), ("--rabbitmq-port", RabbitMqPort) })
+            if (port is < 0 or > 65535) throw new ArgumentException($"{name} must be between 0 and 65535, not {port}.");
+        if (InferenceNodes is < 0 or > 32) throw new ArgumentException($"--inference-nodes must be between 0 and 32, not {InferenceNodes}.");
+        return this;
+    }
+
+    private static string FindRepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Aspire.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
