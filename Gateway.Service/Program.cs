@@ -1,5 +1,6 @@
 using Gateway.Service.Apis;
 using Gateway.Service.Configuration;
+using Gateway.Service.Grpc;
 using Gateway.Service.Infrastructure;
 using Gateway.Service.Routing;
 using ServiceDefaults.Data;
@@ -14,6 +15,7 @@ builder.AddGatewayAuth();
 builder.AddGatewayRouting();
 builder.AddDeployRoutingSource();
 builder.AddGatewayForwarding();
+builder.AddGatewayGrpc();
 
 var app = builder.Build();
 
@@ -22,6 +24,7 @@ app.MapDefaultEndpoints();
 app.MapControlPlaneApi();
 app.MapScoringApi();
 app.MapKServeApi();
+app.MapGatewayGrpc();
 
 app.Run();
 
