@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using Inference.Tests.Support;
+using OnnxRuntime;
+
+namespace Inference.Tests;
+
+/// <summary>The binding against the real libonnxruntime.so.1.</summary>
+public sealed class OnnxRuntimeBindingTests
+{
+    private const string AddModel = "/usr/share/libonnx-testdata/data/node/test_add/model.onnx";
+
+    public OnnxRuntimeBindingTests() => OrtTestEnvironment.EnsureLoaded();
+
+    [Fact]
+    public void Library_reports_its_version_and_the_cpu_provider()
+    {
+        Assert.Equal("1.30.0", OrtLibrary.Version);
+        Assert.Contains("CPUExecutionProvider", OrtLibrary.AvailableProviders());
+    }
+
+    [Fact]
+    public void Session_from_file_describes_inputs_and_outputs()
+    {
+        using var session = InferenceSession.FromFile(AddModel);
+        Assert.Equal(["x", "y"], session.Inputs.Select(i => i.Name));
+        Assert.All(session.Inputs, i => Assert.Equal(TensorElementType.Float, i.ElementType));
+        Assert.Equal([3L, 4, 5], session.Inputs[0].Shape);
+        Assert.Equal("sum", Assert.Single(session.Outputs).Name);
+        Assert.Equal(ExecutionProviders.Cpu, session.Provider);
+    }
+
+    [Fact]
+    public void Symbolic_dimensions_are_reported_by_name()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 16));
+        var input = Assert.Single(session.Inputs);
+        Assert.Equal([-1L, 16], input.Shape);
+        Assert.Equal(["batch", ""], input.DimensionNames);
+        Assert.True(input.HasDynamicBatchDimension);
+    }
+
+    [Fact]
+    public void Run_adds_two_tensors()
+    {
+        using var session = InferenceSession.FromFile(AddModel);
+        var x = Enumerable.Range(0, 60).Select(i => (float)i).ToArray();
+        var y = Enumerable.Range(0, 60).Select(i => i * 0.5f).ToArray();
+        var result = session.Run([Tensor.FromArray("x", [3, 4, 5], x), Tensor.FromArray("y", [3, 4, 5], y)]);
+        var sum = Assert.Single(result).ToArray<float>();
+        Assert.Equal(x.Zip(y, (a, b) => a + b), sum);
+    }
+
+    public static TheoryData<TensorElementType> NumericTypes() =>
+    [
+        TensorElementType.Float, TensorElementType.Double, TensorElementType.Float16, TensorElementType.BFloat16,
+        TensorElementType.Int8, TensorElementType.UInt8, TensorElementType.Int16, TensorElementType.UInt16,
+        TensorElementType.Int32, TensorElementType.UInt32, TensorElementType.Int64, TensorElementType.UInt64, TensorElementType.Bool,
+    ];
+
+    [Theory]
+    [MemberData(nameof(NumericTypes))]
+    public void Every_numeric_type_and_bool_round_trips_through_identity(TensorElementType type)
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity((int)type, "batch", 3));
+        var bytes = new byte[2 * 3 * type.ElementSize()];
+        new Random((int)type).NextBytes(bytes);
+        if (type == TensorElementType.Bool) bytes = bytes.Select(b => (byte)(b & 1)).ToArray();
+        var output = Assert.Single(session.Run([Tensor.FromBytes("x", type, [2, 3], bytes)]));
+        Assert.Equal(type, output.ElementType);
+        Assert.Equal([2L, 3], output.Shape);
+        Assert.Equal(bytes, output.Data.ToArray());
+    }
+
+    [Fact]
+    public void Strings_round_trip_through_identity()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(8, "batch"));
+        string[] values = ["", "hello", "naïve ☃", new string('x', 1000)];
+        var output = Assert.Single(session.Run([Tensor.FromStrings("x", [4], values)]));
+        Assert.Equal(values, output.Strings);
+    }
+
+    [Fact]
+    public void Empty_tensors_run()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 4));
+        var output = Assert.Single(session.Run([Tensor.FromBytes("x", TensorElementType.Float, [0, 4], Array.Empty<byte>())]));
+        Assert.Equal([0L, 4], output.Shape);
+    }
+
+    [Fact]
+    public void A_model_that_is_not_protobuf_fails_with_onnx_runtimes_code_and_message()
+    {
+        var error = Assert.Throws<OrtException>(() => InferenceSession.FromBytes("not a model"u8.ToArray()));
+        Assert.Equal(OrtErrorCode.InvalidProtobuf, error.ErrorCode);
+        Assert.Contains("protobuf", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_missing_file_fails_with_no_such_file()
+    {
+        var error = Assert.Throws<OrtException>(() => InferenceSession.FromFile("/nonexistent/model.onnx"));
+        Assert.Equal(OrtErrorCode.NoSuchFile, error.ErrorCode);
+        Assert.Contains("/nonexistent/model.onnx", error.Message);
+    }
+
+    [Fact]
+    public void Run_with_a_wrong_shape_surfaces_onnx_runtimes_message()
+    {
+        using var session = InferenceSession.FromFile(AddModel);
+        var error = Assert.Throws<OrtException>(() => session.Run(
+            [Tensor.FromArray("x", [2, 2], new float[4]), Tensor.FromArray("y", [3, 4, 5], new float[60])]));
+        Assert.Equal(OrtErrorCode.InvalidArgument, error.ErrorCode);
+        Assert.Contains("x", error.Message);
+    }
+
+    [Fact]
+    public void Session_settings_are_accepted()
+    {
+        var settings = new SessionSettings
+        {
+            IntraOpThreads = 1, InterOpThreads = 2, ExecutionMode = ExecutionMode.Parallel,
+            AllowSpinning = true, OptimizationLevel = GraphOptimizationLevel.Basic,
+        };
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(8, 4), settings);
+        var output = Assert.Single(session.Run([Tensor.FromArray("x", [2, 8], new float[16])]));
+        Assert.Equal([2L, 4], output.Shape);
+    }
+
+    [Fact]
+    public void Requesting_a_gpu_without_cuda_libraries_falls_back_to_cpu_and_says_why()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0 });
+        Assert.Equal(ExecutionProviders.Cpu, session.Provider);
+        Assert.NotNull(session.ProviderFallbackReason);
+        Assert.Contains("CUDA", session.ProviderFallbackReason);
+        Assert.Single(session.Run([Tensor.FromArray("x", [1, 8], new float[8])]));
+    }
+
+    [Fact]
+    public async Task Concurrent_runs_on_one_session_all_get_their_own_answers()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(32, 8));
+        var single = new Func<float, float[]>(seed => session.Run([Tensor.FromArray("x", [1, 32], Enumerable.Range(0, 32).Select(i => seed + i).ToArray())])[0].ToArray<float>());
+        var expected = Enumerable.Range(0, 16).Select(s => single(s)).ToArray();
+
+        var tasks = Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var seed = (t * 7 + i) % 16;
+                Assert.Equal(expected[seed], single(seed));
+            }
+        }));
+        await Task.WhenAll(tasks);
+    }
+}
