@@ -12,7 +12,6 @@ internal static class KServeGrpcTensors
 {
     public static Tensor[] ReadInputs(ModelInferRequest request)
     {
-        if (request.Inputs.Count == 0) throw InvalidInferenceRequestException.For("inputs", "At least one input is required.");
         var raw = request.RawInputContents.Count > 0;
         if (raw && request.RawInputContents.Count != request.Inputs.Count)
             throw InvalidInferenceRequestException.For("raw_input_contents", $"Holds {request.RawInputContents.Count} entries for {request.Inputs.Count} inputs; give one per input, in input order.");

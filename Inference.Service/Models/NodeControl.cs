@@ -115,9 +115,13 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         return status;
     }
 
+    /// <summary>The KServe datatype, else what the value is (SEQUENCE, OPTIONAL, MAP, or an element type KServe lacks).</summary>
+    public static string DescribeType(TensorInfo info) =>
+        !info.IsTensor ? info.ValueType.ToString().ToUpperInvariant() : DataTypes.ToKServe(info.ElementType) ?? info.ElementType.ToString().ToUpperInvariant();
+
     private static TensorSpec Spec(TensorInfo info)
     {
-        var spec = new TensorSpec { Name = info.Name, Datatype = DataTypes.ToKServe(info.ElementType) ?? info.ElementType.ToString() };
+        var spec = new TensorSpec { Name = info.Name, Datatype = DescribeType(info) };
         spec.Shape.AddRange(info.Shape);
         spec.DimNames.AddRange(info.DimensionNames);
         return spec;

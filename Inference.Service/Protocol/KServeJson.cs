@@ -52,8 +52,6 @@ public static class KServeJson
             throw InvalidInferenceRequestException.For("body", $"Malformed JSON: {e.Message}");
         }
 
-        if (inputs.Count == 0) throw InvalidInferenceRequestException.For("inputs", "At least one input is required.");
-
         var tensors = new Tensor[inputs.Count];
         var binaryOffset = 0L;
         for (var i = 0; i < inputs.Count; i++)

@@ -44,6 +44,12 @@ public static class TestTensors
         return Tensor.FromBytes(name, type, shape, bytes);
     }
 
+    /// <summary>The suite stores bfloat16 tensors as UINT16 (numpy has no bfloat16): same bits, retyped when the model says BF16.</summary>
+    public static Tensor AsBFloat16Where(Tensor tensor, string modelDatatype) =>
+        modelDatatype == "BF16" && tensor.ElementType == TensorElementType.UInt16
+            ? Tensor.FromBytes(tensor.Name, TensorElementType.BFloat16, tensor.Shape, tensor.Data)
+            : tensor;
+
     private static byte[] AsBytes<T>(T[] values) where T : unmanaged => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 
     /// <summary>Elements as doubles (for numeric comparison); strings are compared separately.</summary>
