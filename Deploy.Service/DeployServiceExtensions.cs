@@ -1,4 +1,7 @@
+using Contracts.Clients;
 using Deploy.Service.Control;
+using Deploy.Service.Grpc;
+using GrpcLite;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Rollout;
 using Deploy.Service.Routing;
@@ -36,5 +39,33 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<RolloutQueue>();
         builder.Services.AddSingleton<DeploymentLog>();
         return builder;
+    }
+
+    /// <summary>The background rollout: orchestrator, package cache, and the gRPC clients of the services it drives.</summary>
+    public static IHostApplicationBuilder AddRollout(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PackageCache>();
+        builder.Services.AddSingleton<RolloutOrchestrator>();
+        builder.Services.AddHostedService<RolloutWorker>();
+        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient);
+        builder.Services.AddGrpcClient<RegistryClient>("registry");
+        builder.Services.AddGrpcClient<ComputeClient>("compute");
+        return builder;
+    }
+
+    /// <summary>deploy.v1.Deploy on the Kestrel endpoint "grpc" (HTTP/2).</summary>
+    public static IHostApplicationBuilder AddDeployGrpc(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddGrpcLite();
+        builder.Services.AddScoped<RoutingTableReader>();
+        builder.Services.AddScoped<DeployGrpcService>();
+        return builder;
+    }
+
+    public static WebApplication MapDeployGrpc(this WebApplication app)
+    {
+        app.MapGrpcService<DeployGrpcService>(Contracts.Deploy.V1.DeployReflection.Descriptor.Services[0]);
+        app.MapGrpcHealthService();
+        return app;
     }
 }

@@ -6,6 +6,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddDeployOptions();
 builder.AddDeployControlPlane();
+builder.AddRollout();
+builder.AddDeployGrpc();
 
 var app = builder.Build();
 
@@ -13,6 +15,7 @@ app.MapDefaultEndpoints();
 app.MapEndpointsApi();
 app.MapDeploymentsApi();
 app.MapDeployRulesApi();
+app.MapDeployGrpc();
 
 app.Run();
 

@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Contracts.Clients;
+using Contracts.Compute.V1;
+using Contracts.Node.V1;
+using Contracts.Registry.V1;
+using Deploy.Service.Apis;
+using Deploy.Service.Control;
+using Deploy.Service.Domain;
+using Deploy.Service.Infrastructure;
+using Deploy.Service.Routing;
+using GrpcLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Deploy.Service.Rollout;
+
+/// <summary>
+/// Brings a deployment to its latest generation: resolve the model (Registry), get the package (cache), reserve
+/// capacity (Compute), load it on the placed nodes under a new node-local name, warm every replica up, then switch
+/// routing to the new replicas in one step and only afterwards unload the old ones. A failure at any step undoes
+/// what the step made and leaves routing as it was, so a deployment is never half-routed and an update never drops
+/// requests (the old replicas serve until the switch, and a drain period after it).
+/// </summary>
+public sealed class RolloutOrchestrator(
+    IServiceScopeFactory scopes,
+    PackageCache packages,
+    DeploymentLog log,
+    IHttpClientFactory httpClients,
+    IOptions<DeployOptions> options,
+    ILogger<RolloutOrchestrator> logger)
+{
+    public const string NodeHttpClient = "inference-nodes";
+
+    public async Task RunAsync(Guid deploymentId, CancellationToken cancellationToken)
+    {
+        DeploymentEntity? deployment;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+            deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
+        }
+        if (deployment is null) return;
+        if (deployment.State == DeploymentStates.Deleting) await TearDownAsync(deployment, cancellationToken);
+        else if (deployment.Generation != deployment.RolledOutGeneration) await RollOutAsync(deployment, cancellationToken);
+    }
+
+    private sealed class RolloutFailure(string state, string message) : Exception(message)
+    {
+        public string State { get; } = state;
+    }
+
+    private async Task RollOutAsync(DeploymentEntity d, CancellationToken ct)
+    {
+        var generation = d.Generation;
+        var nodeModelName = $"{d.EndpointName}.{d.Name}.g{generation}";
+        var reservationId = $"{d.EndpointName}/{d.Name}/g{generation}";
+        var modelUser = ModelUser(d);
+        var loaded = new List<Placement>();
+        ReserveResponse? reservation = null;
+        ModelVersion? model = null;
+        var stopwatch = Stopwatch.StartNew();
+        await Log(d, "info", $"Rollout of generation {generation} started ({(d.NodeModelName is null ? "create" : $"update; {d.ServingModel} keeps serving")})", ct);
+
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            if (!ModelReference.TryParse(d.Model, out var reference)) throw new RolloutFailure(DeploymentStates.Failed, $"'{d.Model}' is not a model reference");
+            var registry = Client<RegistryClient>(scope, "registry");
+            var compute = Client<ComputeClient>(scope, "compute");
+
+            // 1. Resolve and pin the model version so it cannot be deleted while deployed.
+            model = await Step(d, "resolve model", () => registry.AcquireModelUseAsync(reference.Name, reference.Version, modelUser, ct));
+            if (string.IsNullOrEmpty(model.ModelFile) || model.Onnx is null)
+                throw new RolloutFailure(DeploymentStates.Failed, $"{model.Id} is not an ONNX model (framework '{model.Framework}'), which the inference nodes cannot serve");
+            await Log(d, "info", $"Resolved {d.Model} to {model.Id}: {model.Files.Count} file(s), model file {model.ModelFile}", ct);
+
+            // 2. The package: reuse it when one with the same key exists, else build it.
+            var inputs = packages.KeyInputs(model, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.Gpus);
+            var package = await Step(d, "package", () => packages.GetOrBuildAsync(model, inputs, d.ForceRebuild, registry, ct));
+            await Log(d, "info", package.Source switch
+            {
+                "workspace" => $"Package {package.Key[..12]}: cache hit in the workspace cache",
+                "shared" => $"Package {package.Key[..12]}: cache hit in a shared cache, linked into the workspace",
+                _ => $"Package {package.Key[..12]}: cache miss{(d.ForceRebuild ? " (forceRebuild)" : "")}, built",
+            } + $"; hashed: {string.Join(", ", package.HashInputs)}", ct);
+            await Transition(d, generation, DeploymentStates.Creating, package, ct);
+
+            // 3. Capacity, per generation: an update holds old and new replicas for as long as the switch takes.
+            reservation = await Step(d, "reserve capacity", () => compute.ReserveAsync(new ReserveRequest
+            {
+                ReservationId = reservationId, Compute = d.Compute, Instances = d.InstanceCount,
+                CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = d.Gpus,
+            }, ct));
+            if (reservation.Placements.Count == 0)
+                throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' placed no replicas (kubernetes targets are not rolled out by this service)");
+            // Several instances on one node share one loaded session (the node batches for them): load once per node.
+            var placements = reservation.Placements.DistinctBy(p => p.NodeName).ToList();
+            await Log(d, "info", $"Reserved {d.InstanceCount} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
+            await Transition(d, generation, DeploymentStates.Transitioning, null, ct);
+
+            // 4. Load and warm up, one replica at a time.
+            IReadOnlyList<TensorResponse> tensorsIn = model.Onnx.Inputs.Select(ToTensor).ToList();
+            IReadOnlyList<TensorResponse> tensorsOut = model.Onnx.Outputs.Select(ToTensor).ToList();
+            foreach (var placement in placements)
+            {
+                var node = new InferenceNodeClient(GrpcChannel.ForAddress(placement.GrpcAddress));
+                var response = await Step(d, $"load on {placement.NodeName}", () => node.LoadModelAsync(new LoadModelRequest
+                {
+                    ModelName = nodeModelName,
+                    Location = package.ModelPath,
+                    ModelVersion = model.Id,
+                    Settings = new ModelSettings
+                    {
+                        IntraOpThreads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
+                        MaxBatchSize = d.MaxBatchSize,
+                        MaxQueueDelayUs = d.MaxQueueDelayMicroseconds,
+                        Gpus = d.Gpus,
+                    },
+                }, NodeCall(ct)));
+                loaded.Add(placement);
+                var status = response.Model;
+                await Log(d, "info", $"Loaded as {nodeModelName} on {placement.NodeName} (provider {status?.Provider ?? "?"})" +
+                    (string.IsNullOrEmpty(status?.Error) ? "" : $"; node says: {status.Error}"), ct);
+                // The node's own view of the signature is what it will validate requests against.
+                if (status is { Inputs.Count: > 0 }) tensorsIn = status.Inputs.Select(ToTensor).ToList();
+                if (status is { Outputs.Count: > 0 }) tensorsOut = status.Outputs.Select(ToTensor).ToList();
+                await WarmUpAsync(d, placement, nodeModelName, tensorsIn, ct);
+            }
+
+            // 5. Switch routing in one step, unless the deployment changed or went away meanwhile.
+            var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress)).ToList();
+            var previous = await SwitchAsync(d, generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct);
+            if (previous is null)
+            {
+                await Log(d, "info", $"Generation {generation} was superseded before it went live; undoing it", ct);
+                await UndoAsync(d, loaded, nodeModelName, reservationId, ct);
+                if (model.Id != d.ServingModel) await ReleaseModelIfUnusedAsync(d, model.Id, ct);
+                return;
+            }
+            await Log(d, "info", $"Healthy: {model.Id} serves as {nodeModelName} on {replicas.Count} node(s) after {stopwatch.Elapsed.TotalSeconds:0.0}s", ct);
+
+            // 6. Retire what served before, after gateways have had time to pick up the new routing.
+            if (previous.NodeModelName is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.Value.DrainSeconds), ct);
+                await UnloadAsync(d, JsonText.Read<List<ReplicaResponse>>(previous.ReplicasJson), previous.NodeModelName, ct);
+                if (previous.ReservationId is not null && previous.ReservationId != reservationId)
+                    await Safely(d, $"release {previous.ReservationId}", () => compute.ReleaseAsync(previous.ReservationId, ct));
+                if (previous.ServingModel is not null && previous.ServingModel != model.Id)
+                    await ReleaseModelIfUnusedAsync(d, previous.ServingModel, ct);
+                await Log(d, "info", $"Retired {previous.NodeModelName} ({previous.ServingModel})", ct);
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            var (state, reason) = ex is RolloutFailure f ? (f.State, f.Message) : (DeploymentStates.Failed, ex.Message);
+            await Log(d, "error", $"Rollout of generation {generation} failed: {reason}", ct);
+            await UndoAsync(d, loaded, nodeModelName, reservation is null ? null : reservationId, ct);
+            if (model is not null && model.Id != d.ServingModel) await ReleaseModelIfUnusedAsync(d, model.Id, ct);
+            await FailAsync(d, generation, state, reason, ct);
+        }
+    }
+
+    /// <summary>Deletes a deployment for good: unload, release capacity and the model pin, remove its rows.</summary>
+    private async Task TearDownAsync(DeploymentEntity d, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        if (d.NodeModelName is not null) await UnloadAsync(d, JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson), d.NodeModelName, ct);
+        if (d.ReservationId is not null)
+            await Safely(d, $"release {d.ReservationId}", () => Client<ComputeClient>(scope, "compute").ReleaseAsync(d.ReservationId, ct));
+        await Safely(d, "release model pins", () => Client<RegistryClient>(scope, "registry").ReleaseModelUseAsync(ModelUser(d), ct: ct));
+
+        var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        await db.DeploymentLogs.Where(l => l.EndpointName == d.EndpointName && l.DeploymentName == d.Name).ExecuteDeleteAsync(ct);
+        await db.Deployments.Where(x => x.Id == d.Id && x.State == DeploymentStates.Deleting).ExecuteDeleteAsync(ct);
+        logger.LogInformation("Deployment {Endpoint}/{Deployment} deleted", d.EndpointName, d.Name);
+        await RemoveEndpointIfEmptyAsync(db, d.EndpointName, ct);
+    }
+
+    /// <summary>An endpoint being deleted disappears once its last deployment is gone.</summary>
+    public static async Task RemoveEndpointIfEmptyAsync(DeployDbContext db, string endpoint, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM endpoints e WHERE e."Name" = {endpoint} AND e."ProvisioningState" = 'Deleting'
+              AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d."EndpointName" = e."Name")
+            """, ct);
+    }
+
+    private async Task WarmUpAsync(DeploymentEntity d, Placement placement, string nodeModelName, IReadOnlyList<TensorResponse> inputs, CancellationToken ct)
+    {
+        var request = WarmupRequest.Build(inputs, out var whyNot);
+        if (request is null)
+        {
+            await Log(d, "warn", $"Warm-up skipped on {placement.NodeName}: {whyNot}", ct);
+            return;
+        }
+        var http = httpClients.CreateClient(NodeHttpClient);
+        var started = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.NodeCallTimeoutSeconds));
+            response = await http.PostAsJsonAsync(new Uri(new Uri(placement.HttpAddress), $"/v2/models/{nodeModelName}/infer"), request, timeout.Token);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            throw new RolloutFailure(DeploymentStates.Unhealthy, $"warm-up on {placement.NodeName} did not answer: {ex.Message}");
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+            throw new RolloutFailure(DeploymentStates.Unhealthy,
+                $"warm-up on {placement.NodeName} answered {(int)response.StatusCode}: {Truncate(body, 500)}");
+        await Log(d, "info", $"Warm-up on {placement.NodeName}: 200 in {elapsed.TotalMilliseconds:0.0} ms ({body.Length} bytes)", ct);
+    }
+
+    private async Task Transition(DeploymentEntity d, int generation, string state, PackageResult? package, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        // Only the visible state of a first rollout moves; a serving deployment stays Transitioning until the switch.
+        var target = d.NodeModelName is null ? state : DeploymentStates.Transitioning;
+        var changed = await db.Deployments
+            .Where(x => x.Id == d.Id && x.Generation == generation && x.State != DeploymentStates.Deleting && x.State != target)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, target), ct);
+        if (package is not null)
+            await db.Deployments.Where(x => x.Id == d.Id && x.Generation == generation).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.PackageKey, package.Key).SetProperty(x => x.PackageSource, package.Source)
+                .SetProperty(x => x.PackagePath, package.Directory)
+                .SetProperty(x => x.PackageInputsJson, JsonText.Write(package.HashInputs)), ct);
+        if (changed > 0) await scope.ServiceProvider.GetRequiredService<RoutingEvents>().StateChangedAsync(d.EndpointName, d.Name, target, null, ct);
+    }
+
+    /// <summary>Makes the new replicas the routed ones; returns what served before, or null when this generation is stale.</summary>
+    private async Task<DeploymentEntity?> SwitchAsync(DeploymentEntity d, int generation, string nodeModelName, string reservationId, string modelId,
+        List<ReplicaResponse> replicas, IReadOnlyList<TensorResponse> inputs, IReadOnlyList<TensorResponse> outputs, PackageResult package, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        var (previous, version) = await db.InTransactionAsync(async tx =>
+        {
+            await db.LockEndpointAsync(d.EndpointName, tx);
+            var current = await db.Deployments.SingleOrDefaultAsync(x => x.Id == d.Id, tx);
+            if (current is null || current.Generation != generation || current.State == DeploymentStates.Deleting) return ((DeploymentEntity?)null, 0L);
+            var before = new DeploymentEntity
+            {
+                EndpointName = current.EndpointName, Name = current.Name, Model = current.Model, Compute = current.Compute,
+                NodeModelName = current.NodeModelName, ReplicasJson = current.ReplicasJson, ReservationId = current.ReservationId,
+                ServingModel = current.ServingModel,
+            };
+            current.State = DeploymentStates.Healthy;
+            current.Error = null;
+            current.RolledOutGeneration = generation;
+            current.ServingModel = modelId;
+            current.NodeModelName = nodeModelName;
+            current.ReplicasJson = JsonText.Write(replicas);
+            current.InputsJson = JsonText.Write(inputs);
+            current.OutputsJson = JsonText.Write(outputs);
+            current.ReservationId = reservationId;
+            current.PackageKey = package.Key;
+            current.PackageSource = package.Source;
+            current.PackagePath = package.Directory;
+            current.PackageInputsJson = JsonText.Write(package.HashInputs);
+            current.ForceRebuild = false;
+            current.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(tx);
+            return (before, await db.BumpRoutingVersionAsync(tx));
+        }, ct);
+        if (previous is null) return null;
+        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
+        await events.StateChangedAsync(d.EndpointName, d.Name, DeploymentStates.Healthy, null, ct);
+        await events.RoutingChangedAsync(d.EndpointName, version, ct);
+        return previous;
+    }
+
+    private async Task FailAsync(DeploymentEntity d, int generation, string state, string reason, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        var version = await db.InTransactionAsync(async tx =>
+        {
+            await db.LockEndpointAsync(d.EndpointName, tx);
+            var current = await db.Deployments.SingleOrDefaultAsync(x => x.Id == d.Id, tx);
+            if (current is null || current.Generation != generation || current.State == DeploymentStates.Deleting) return 0L;
+            current.State = state;
+            current.Error = current.NodeModelName is null ? reason : $"{reason} ({current.ServingModel} keeps serving)";
+            current.RolledOutGeneration = generation;
+            current.UpdatedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(tx);
+            return await db.BumpRoutingVersionAsync(tx);
+        }, ct);
+        if (version == 0) return;
+        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
+        await events.StateChangedAsync(d.EndpointName, d.Name, state, reason, ct);
+        await events.RoutingChangedAsync(d.EndpointName, version, ct);
+    }
+
+    private async Task UndoAsync(DeploymentEntity d, List<Placement> loaded, string nodeModelName, string? reservationId, CancellationToken ct)
+    {
+        await UnloadAsync(d, loaded.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress)).ToList(), nodeModelName, ct);
+        if (reservationId is null) return;
+        await using var scope = scopes.CreateAsyncScope();
+        await Safely(d, $"release {reservationId}", () => Client<ComputeClient>(scope, "compute").ReleaseAsync(reservationId, ct));
+    }
+
+    private async Task UnloadAsync(DeploymentEntity d, IReadOnlyList<ReplicaResponse> replicas, string nodeModelName, CancellationToken ct)
+    {
+        foreach (var replica in replicas)
+        {
+            var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress));
+            try
+            {
+                await node.UnloadModelAsync(nodeModelName, NodeCall(ct));
+                await Log(d, "info", $"Unloaded {nodeModelName} from {replica.NodeName}", ct);
+            }
+            catch (RpcException ex) when (ex.StatusCode == GrpcLite.StatusCode.NotFound)
+            {
+                // Already gone (the node restarted): nothing to do.
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                await Log(d, "warn", $"Unloading {nodeModelName} from {replica.NodeName} failed: {ex.Message}", ct);
+            }
+        }
+    }
+
+    /// <summary>Unpins a model version unless the deployment's current request still names it.</summary>
+    private async Task ReleaseModelIfUnusedAsync(DeploymentEntity d, string modelId, CancellationToken ct)
+    {
+        if (!ModelReference.TryParse(modelId, out var reference)) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        var current = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == d.Id, ct);
+        if (current is not null && (current.ServingModel == modelId || current.Model == modelId)) return;
+        await Safely(d, $"release model pin {modelId}",
+            () => Client<RegistryClient>(scope, "registry").ReleaseModelUseAsync(ModelUser(d), reference.Name, reference.Version, ct));
+    }
+
+    private async Task<T> Step<T>(DeploymentEntity d, string step, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RpcException ex)
+        {
+            throw new RolloutFailure(DeploymentStates.Failed, $"{step}: {ex.StatusCode} {ex.Detail}");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException)
+        {
+            throw new RolloutFailure(DeploymentStates.Failed, $"{step}: {ex.Message}");
+        }
+    }
+
+    private async Task Safely<T>(DeploymentEntity d, string what, Func<Task<T>> action)
+    {
+        // Clean-up steps: a failure is logged and the rest goes on (a leaked pin or reservation is visible in the log).
+        try { await action(); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await Log(d, "warn", $"Could not {what}: {ex.Message}", CancellationToken.None);
+        }
+    }
+
+    private static T Client<T>(AsyncServiceScope scope, string service) where T : notnull
+    {
+        try
+        {
+            return scope.ServiceProvider.GetRequiredService<T>();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RolloutFailure(DeploymentStates.Failed, $"{service} is not reachable: {ex.Message}");
+        }
+    }
+
+    private CallOptions NodeCall(CancellationToken ct) => new(Deadline: DateTime.UtcNow.AddSeconds(options.Value.NodeCallTimeoutSeconds), CancellationToken: ct);
+
+    private Task Log(DeploymentEntity d, string level, string message, CancellationToken ct) => log.WriteAsync(d.EndpointName, d.Name, level, message, ct);
+
+    private static string ModelUser(DeploymentEntity d) => $"deployment:{d.EndpointName}/{d.Name}";
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    private static TensorResponse ToTensor(Contracts.Registry.V1.TensorInfo t) =>
+        new(t.Name, t.Datatype, t.Shape.Select(dim => dim.ValueCase == Dimension.ValueOneofCase.Size ? dim.Size : -1L).ToList());
+
+    private static TensorResponse ToTensor(TensorSpec t) => new(t.Name, t.Datatype, t.Shape.ToList());
+}
