@@ -22,6 +22,10 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int Gpus { get; set; }
 
+    /// <summary>Addresses Compute hands out for this node; default: the Kestrel endpoints <c>http</c> and <c>grpc</c>.</summary>
+    public string? AdvertisedHttpAddress { get; set; }
+    public string? AdvertisedGrpcAddress { get; set; }
+
     /// <summary>How often the node heartbeats to Compute when Compute's address is configured.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -23,6 +23,16 @@ public static class InferenceNodeExtensions
         builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = 256 * 1024 * 1024);
         builder.Services.AddSingleton<KServeGrpcService>();
         builder.Services.AddSingleton<InferenceNodeGrpcService>();
+        builder.AddComputeRegistration();
+        return builder;
+    }
+
+    /// <summary>Registration and heartbeats to Compute.Service, when its gRPC address is configured.</summary>
+    public static IHostApplicationBuilder AddComputeRegistration(this IHostApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["services:compute:grpc:0"])) return builder;
+        builder.Services.AddGrpcClient<Contracts.Clients.ComputeClient>("compute");
+        builder.Services.AddHostedService<Registration.ComputeRegistration>();
         return builder;
     }
 
