@@ -14,6 +14,7 @@ internal sealed class CallScope : IDisposable
     private readonly GrpcChannel.MethodTarget _target;
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource? _source;
+    private readonly CancellationTokenSource? _deadlineSource;
     private readonly DateTime _deadline;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly Activity? _activity;
@@ -29,14 +30,14 @@ internal sealed class CallScope : IDisposable
 
         if (hasDeadline || enumerationToken.CanBeCanceled)
         {
-            _source = enumerationToken.CanBeCanceled
-                ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, enumerationToken)
-                : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
             if (hasDeadline)
             {
+                // A source of its own, so a cancellation can be told apart as the deadline's.
                 var remaining = _deadline - DateTime.UtcNow;
-                _source.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+                _deadlineSource = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
             }
+            _source = CancellationTokenSource.CreateLinkedTokenSource(
+                options.CancellationToken, enumerationToken, _deadlineSource?.Token ?? CancellationToken.None);
             Token = _source.Token;
             Timeout = hasDeadline ? () => _deadline - DateTime.UtcNow : null;
         }
@@ -51,7 +52,12 @@ internal sealed class CallScope : IDisposable
     /// <summary>Time left until the deadline, read when each attempt is sent (null without a deadline).</summary>
     public Func<TimeSpan>? Timeout { get; }
 
-    private bool DeadlinePassed => _deadline != DateTime.MaxValue && DateTime.UtcNow >= _deadline;
+    /// <summary>
+    /// The deadline timer fired, or the clock is past the deadline (the server may reset the
+    /// stream a moment before our own timer fires).
+    /// </summary>
+    private bool DeadlinePassed => _deadlineSource?.IsCancellationRequested == true
+        || (_deadline != DateTime.MaxValue && DateTime.UtcNow >= _deadline);
 
     /// <summary>The gRPC status a failure stands for.</summary>
     public RpcException Map(Exception exception)
@@ -60,7 +66,7 @@ internal sealed class CallScope : IDisposable
         {
             return rpc;
         }
-        if (DeadlinePassed && Token.IsCancellationRequested && !_callerToken.IsCancellationRequested)
+        if (DeadlinePassed && !_callerToken.IsCancellationRequested)
         {
             return new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
@@ -117,5 +123,6 @@ internal sealed class CallScope : IDisposable
         // A stream abandoned by its consumer ends here without a status of its own.
         Complete(StatusCode.Cancelled, "Call abandoned by the caller.");
         _source?.Dispose();
+        _deadlineSource?.Dispose();
     }
 }
