@@ -1,0 +1,102 @@
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Contracts.Inference;
+using Google.Protobuf;
+using OnnxRuntime;
+
+namespace Inference.Bench;
+
+/// <summary>One model through every path: raw ONNX Runtime, then the node over REST JSON, REST binary and gRPC, batching off and on.</summary>
+internal static class ModelBench
+{
+    private const int MaxBatchSize = 32;
+
+    public static async Task RunAsync(string name, string path, BenchNode node, BenchOptions options, Report report)
+    {
+        using var session = InferenceSession.FromFile(path, new SessionSettings());
+        var spec = session.Inputs[0];
+        var shape = spec.Shape.Select(d => d < 0 ? 1L : d).ToArray();
+        var count = (int)Tensor.ShapeElementCount(shape);
+        var random = new Random(42);
+        var values = Enumerable.Range(0, count).Select(_ => (float)random.NextDouble()).ToArray();
+        var tensor = Tensor.FromArray(spec.Name, shape, values);
+
+        foreach (var c in options.Concurrency)
+            report.Add(name, "raw", c, await LoadRunner.RunSync(() => session.Run([tensor]), c, options.Warmup, options.Duration));
+
+        await Load(node, name, path, batching: false);
+        await Load(node, name + "-b", path, batching: true);
+        var json = JsonBody(spec.Name, shape, values);
+        var (binary, headerLength) = BinaryBody(spec.Name, shape, values);
+
+        foreach (var (protocol, batched) in new[] { ("rest-json", false), ("rest-json", true), ("rest-binary", false), ("rest-binary", true), ("grpc", false), ("grpc", true) })
+        {
+            var model = batched ? name + "-b" : name;
+            var grpcRequest = GrpcRequest(model, spec.Name, shape, values);
+            Func<Task> call = protocol switch
+            {
+                "rest-json" => () => PostJson(node, model, json),
+                "rest-binary" => () => PostBinary(node, model, binary, headerLength),
+                _ => () => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer", grpcRequest),
+            };
+            foreach (var c in options.Concurrency)
+                report.Add(name, batched ? protocol + "+batch" : protocol, c, await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration));
+        }
+
+        await node.Http.DeleteAsync($"/admin/models/{name}");
+        await node.Http.DeleteAsync($"/admin/models/{name}-b");
+    }
+
+    private static async Task Load(BenchNode node, string model, string path, bool batching)
+    {
+        var body = JsonSerializer.Serialize(new { location = path, settings = new { maxBatchSize = batching ? MaxBatchSize : 0, maxQueueSize = 4096 } });
+        using var response = await node.Http.PutAsync($"/admin/models/{model}", new StringContent(body, Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Loading {model}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task PostJson(BenchNode node, string model, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await node.Http.PostAsync($"/v2/models/{model}/infer", content);
+        await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+    }
+
+    private static async Task PostBinary(BenchNode node, string model, byte[] body, int headerLength)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.Add("Inference-Header-Content-Length", headerLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var response = await node.Http.PostAsync($"/v2/models/{model}/infer", content);
+        await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+    }
+
+    private static byte[] JsonBody(string input, long[] shape, float[] values) => JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        inputs = new[] { new { name = input, shape, datatype = "FP32", data = values } },
+    });
+
+    private static (byte[] Body, int HeaderLength) BinaryBody(string input, long[] shape, float[] values)
+    {
+        var header = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            inputs = new[] { new { name = input, shape, datatype = "FP32", parameters = new { binary_data_size = values.Length * 4 } } },
+            parameters = new { binary_data_output = true },
+        });
+        return ([.. header, .. MemoryMarshal.AsBytes(values.AsSpan()).ToArray()], header.Length);
+    }
+
+    private static ModelInferRequest GrpcRequest(string model, string input, long[] shape, float[] values)
+    {
+        var request = new ModelInferRequest { ModelName = model };
+        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = input, Datatype = "FP32" };
+        tensor.Shape.AddRange(shape);
+        request.Inputs.Add(tensor);
+        request.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())));
+        return request;
+    }
+}
