@@ -60,7 +60,9 @@ public sealed class GrpcChannel : IDisposable
         where TRequest : IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>, new()
     {
-        var result = await UnaryCallAsync<TRequest, TResponse>(fullMethod, request, options).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(request);
+        var frame = Frame(request);
+        var result = await InvokeAsync<TResponse>(fullMethod, options, () => new FramedMessageContent(frame), captureMetadata: false).ConfigureAwait(false);
         return result.Response;
     }
 
@@ -71,7 +73,7 @@ public sealed class GrpcChannel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var frame = Frame(request);
-        return InvokeAsync<TResponse>(fullMethod, options, () => new FramedMessageContent(frame));
+        return InvokeAsync<TResponse>(fullMethod, options, () => new FramedMessageContent(frame), captureMetadata: true);
     }
 
     /// <summary>A client-streaming call: sends every message of <paramref name="requests"/>, then reads the one response.</summary>
@@ -79,7 +81,10 @@ public sealed class GrpcChannel : IDisposable
         where TRequest : IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>, new()
     {
-        var result = await ClientStreamingCallAsync<TRequest, TResponse>(fullMethod, requests, options).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(requests);
+        options = options with { Idempotent = false };
+        var result = await InvokeAsync<TResponse>(fullMethod, options,
+            () => new StreamingMessageContent<TRequest>(requests, Frame, options.CancellationToken).WithContentType(), captureMetadata: false).ConfigureAwait(false);
         return result.Response;
     }
 
@@ -90,7 +95,8 @@ public sealed class GrpcChannel : IDisposable
         ArgumentNullException.ThrowIfNull(requests);
         // A stream cannot be replayed, so it is never retried.
         options = options with { Idempotent = false };
-        return InvokeAsync<TResponse>(fullMethod, options, () => new StreamingMessageContent<TRequest>(requests, Frame, options.CancellationToken).WithContentType());
+        return InvokeAsync<TResponse>(fullMethod, options,
+            () => new StreamingMessageContent<TRequest>(requests, Frame, options.CancellationToken).WithContentType(), captureMetadata: true);
     }
 
     /// <summary>
@@ -175,7 +181,8 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
-    private async Task<CallResult<TResponse>> InvokeAsync<TResponse>(string fullMethod, CallOptions options, Func<HttpContent> content)
+    /// <param name="captureMetadata">False when the caller wants only the response: skips copying headers and trailers.</param>
+    private async Task<CallResult<TResponse>> InvokeAsync<TResponse>(string fullMethod, CallOptions options, Func<HttpContent> content, bool captureMetadata)
         where TResponse : class, IMessage<TResponse>, new()
     {
         var target = Target(fullMethod);
@@ -185,7 +192,7 @@ public sealed class GrpcChannel : IDisposable
         {
             try
             {
-                var result = await InvokeOnceAsync<TResponse>(target, options, content(), scope).ConfigureAwait(false);
+                var result = await InvokeOnceAsync<TResponse>(target, options, content(), scope, captureMetadata).ConfigureAwait(false);
                 scope.Complete(StatusCode.OK);
                 return result;
             }
@@ -215,7 +222,7 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
-    private async Task<CallResult<TResponse>> InvokeOnceAsync<TResponse>(MethodTarget target, CallOptions options, HttpContent content, CallScope scope)
+    private async Task<CallResult<TResponse>> InvokeOnceAsync<TResponse>(MethodTarget target, CallOptions options, HttpContent content, CallScope scope, bool captureMetadata)
         where TResponse : class, IMessage<TResponse>, new()
     {
         using var response = await SendAsync(target, content, options.Headers, scope).ConfigureAwait(false);
@@ -238,7 +245,9 @@ public sealed class GrpcChannel : IDisposable
         {
             throw new RpcException(StatusCode.Internal, "Failed to deserialize response message: the response carried no message.");
         }
-        return new CallResult<TResponse>(message, ResponseStatus.ToMetadata(response.Headers), ResponseStatus.ToMetadata(response.TrailingHeaders));
+        return captureMetadata
+            ? new CallResult<TResponse>(message, ResponseStatus.ToMetadata(response.Headers), ResponseStatus.ToMetadata(response.TrailingHeaders))
+            : new CallResult<TResponse>(message, NotCaptured, NotCaptured);
     }
 
     private Task<HttpResponseMessage> SendAsync(MethodTarget target, HttpContent content, Metadata? headers, CallScope scope)
@@ -286,6 +295,9 @@ public sealed class GrpcChannel : IDisposable
         compressed.CopyTo(compressedFrame, GrpcProtocol.HeaderSize);
         return compressedFrame;
     }
+
+    /// <summary>Stands in for headers nobody asked for; never handed out (UnaryAsync returns only the response).</summary>
+    private static readonly Metadata NotCaptured = new();
 
     private MethodTarget Target(string fullMethod) => _methods.GetOrAdd(fullMethod, static (method, address) => MethodTarget.Parse(address, method), Address);
 

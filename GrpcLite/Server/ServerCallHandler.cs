@@ -34,7 +34,8 @@ internal abstract class ServerCallHandler(string serviceName, string methodName,
             return;
         }
         var startTimestamp = Stopwatch.GetTimestamp();
-        var activity = GrpcTelemetry.StartActivity(ActivityKind.Server, ServiceName, MethodName);
+        var headers = httpContext.Request.Headers;
+        var activity = GrpcTelemetry.StartActivity(ActivityKind.Server, ServiceName, MethodName, headers.TraceParent, headers.TraceState);
         var call = new ServerCallContext(httpContext, FullMethod);
         GrpcTransport.PrepareResponse(httpContext, unlimitedRequestBody: StreamsRequest);
 

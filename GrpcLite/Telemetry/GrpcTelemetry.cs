@@ -21,15 +21,22 @@ public static class GrpcTelemetry
     internal static readonly Histogram<double> ClientCallDuration = Meter.CreateHistogram<double>(
         "rpc.client.call.duration", unit: "s", description: "Duration of gRPC calls made by this client.");
 
-    internal static Activity? StartActivity(ActivityKind kind, string service, string method)
+    internal static Activity? StartActivity(ActivityKind kind, string service, string method, string? traceParent = null, string? traceState = null)
     {
         if (!ActivitySource.HasListeners())
         {
             return null;
         }
         // Parent is Activity.Current: ASP.NET Core's request activity (which read traceparent) on the
-        // server, the caller's activity on the client (HttpClient then propagates traceparent).
-        var activity = ActivitySource.StartActivity($"{service}/{method}", kind);
+        // server, the caller's activity on the client (HttpClient then propagates traceparent). When
+        // nobody listens to ASP.NET Core's activities there is no current one on the server, so the
+        // caller's traceparent is read here instead.
+        var parent = default(ActivityContext);
+        if (Activity.Current is null && traceParent is not null)
+        {
+            ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
+        }
+        var activity = ActivitySource.StartActivity($"{service}/{method}", kind, parent);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("rpc.system", "grpc");
