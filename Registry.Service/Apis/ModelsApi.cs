@@ -24,6 +24,7 @@ public static class ModelsApi
         api.MapDelete("/{name}/versions/{version}", DeleteAsync);
         api.MapGet("/{name}/versions/{version}/files", ListFilesAsync);
         api.MapGet("/{name}/versions/{version}/files/{*path}", DownloadFileAsync);
+        api.MapGet("/{name}/versions/{version}/download", DownloadAllAsync);
         return app;
     }
 
@@ -118,6 +119,15 @@ public static class ModelsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown file",
                 detail: $"Model {found.Id} has no file '{path}'.");
         return new BlobFileResult(blobs, file, loggers.CreateLogger(typeof(BlobFileResult)));
+    }
+
+    /// <summary>All files of a version as one zip archive.</summary>
+    public static async Task<Results<ZipDownloadResult, ValidationProblem, ProblemHttpResult>> DownloadAllAsync(
+        string name, string version, ModelCatalog catalog, BlobStore blobs, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (CheckRoute(name, version, out var selector) is { } invalid) return invalid;
+        var found = await catalog.FindAsync(name, selector, cancellationToken);
+        return found is null ? UnknownVersion(name, selector) : new ZipDownloadResult(blobs, found, loggers.CreateLogger(typeof(ZipDownloadResult)));
     }
 
     /// <summary>JSON merge semantics: a field that is present replaces the stored one (tags as a whole); absent fields stay.</summary>

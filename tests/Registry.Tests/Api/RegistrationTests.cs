@@ -73,6 +73,16 @@ public sealed class RegistrationTests(InfrastructureFixture infrastructure) : IA
         Assert.Equal(weights, await download.Content.ReadAsByteArrayAsync());
         Assert.Equal($"\"{Sha256(weights)}\"", download.Headers.ETag?.Tag);
 
+        // ...as one zip...
+        await using (var zipStream = await _app.Http.GetStreamAsync("/api/v1/models/iris-folder/versions/1/download"))
+        {
+            var zip = new System.IO.Compression.ZipArchive(zipStream, System.IO.Compression.ZipArchiveMode.Read);
+            Assert.Equal(["assets/labels.txt", "model.onnx", "weights/extra.bin"], zip.Entries.Select(e => e.FullName));
+            var entry = new MemoryStream();
+            await using (var entryStream = zip.GetEntry("weights/extra.bin")!.Open()) await entryStream.CopyToAsync(entry);
+            Assert.Equal(weights, entry.ToArray());
+        }
+
         // ...and through gRPC, into a folder.
         var folder = Path.Combine(_app.BlobRoot, "..", $"download-{Guid.NewGuid():N}");
         try
@@ -200,6 +210,10 @@ public sealed class RegistrationTests(InfrastructureFixture infrastructure) : IA
 
         var response = await _app.Http.GetAsync("/api/v1/models/corrupt/versions/1/files/data.bin");
         await Problems.ReadAsync(response, HttpStatusCode.InternalServerError);
+
+        // The zip of all files breaks off rather than carrying the damaged copy.
+        var zipFailure = await Record.ExceptionAsync(() => _app.Http.GetByteArrayAsync("/api/v1/models/corrupt/versions/1/download"));
+        Assert.True(zipFailure is HttpRequestException or IOException, $"expected a broken download, got {zipFailure}");
 
         var error = await Assert.ThrowsAsync<GrpcLite.RpcException>(() =>
             _app.Registry.DownloadFileAsync("corrupt", "1", "data.bin", new MemoryStream()));
