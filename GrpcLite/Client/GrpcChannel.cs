@@ -187,7 +187,7 @@ public sealed class GrpcChannel : IDisposable
     {
         var target = Target(fullMethod);
         using var scope = new CallScope(target, options, CancellationToken.None);
-        var backoff = _options.InitialBackoff;
+        var backoff = _options.InitialBackoff < _options.MaxBackoff ? _options.InitialBackoff : _options.MaxBackoff;
         for (var attempt = 0; ; attempt++)
         {
             try

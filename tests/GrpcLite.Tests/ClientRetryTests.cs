@@ -84,7 +84,7 @@ public sealed class ClientRetryTests(EchoServer server) : IClassFixture<EchoServ
             HttpHandler = new CountingHandler(attempts) { InnerHandler = new SocketsHttpHandler { UseProxy = false } },
             MaxRetryAttempts = 3,
             InitialBackoff = initialBackoff ?? TimeSpan.FromMilliseconds(10),
-            MaxBackoff = TimeSpan.FromMilliseconds(50),
+            MaxBackoff = initialBackoff is { } initial ? initial * 4 : TimeSpan.FromMilliseconds(50),
         });
         return (channel, attempts);
     }
