@@ -16,7 +16,7 @@ public sealed class ComputeApp(IReadOnlyDictionary<string, string?> settings) : 
     public IReadOnlyDictionary<string, string?> Settings => settings;
 
     /// <summary>A fresh database of its own, so capacity seen by one test is not changed by another.</summary>
-    public static async Task<ComputeApp> StartAsync(InfrastructureFixture infra, Action<Dictionary<string, string?>>? configure = null)
+    public static async Task<ComputeApp> StartAsync(InfrastructureFixture infra, Action<Dictionary<string, string?>>? configure = null, bool kestrel = false)
     {
         var database = "compute_" + Guid.NewGuid().ToString("N")[..16];
         var settings = new Dictionary<string, string?>
@@ -32,7 +32,11 @@ public sealed class ComputeApp(IReadOnlyDictionary<string, string?> settings) : 
             ["Compute:ApiServerTimeoutSeconds"] = "3",
         };
         configure?.Invoke(settings);
-        return Start(settings);
+        if (!kestrel) return Start(settings);
+        var app = new ComputeApp(settings);
+        app.UseKestrel();
+        app.StartServer();
+        return app;
     }
 
     /// <summary>The same service again on the same database and keys, as after a restart.</summary>
@@ -41,6 +45,29 @@ public sealed class ComputeApp(IReadOnlyDictionary<string, string?> settings) : 
         var app = new ComputeApp(settings);
         app.CreateClient().Dispose();   // starts the host: migrations are applied before this returns
         return app;
+    }
+
+    /// <summary>
+    /// The service on real Kestrel endpoints configured as AppHost configures them (<c>http</c>, and <c>grpc</c> with
+    /// HTTP/2 only), for callers that need a real socket: the gRPC client speaks h2c with prior knowledge.
+    /// </summary>
+    public static async Task<(ComputeApp App, Uri Grpc)> StartOnKestrelAsync(InfrastructureFixture infra)
+    {
+        var grpc = new Uri($"http://127.0.0.1:{FreePort()}");
+        var app = await StartAsync(infra, s =>
+        {
+            s["Kestrel:Endpoints:http:Url"] = $"http://127.0.0.1:{FreePort()}";
+            s["Kestrel:Endpoints:grpc:Url"] = grpc.ToString();
+            s["Kestrel:Endpoints:grpc:Protocols"] = "Http2";
+        }, kestrel: true);
+        return (app, grpc);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
