@@ -20,8 +20,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     private readonly int _httpPort = FreePort();
     private readonly int _grpcPort = FreePort();
 
-    public RegistryApp(InfrastructureFixture infrastructure, string database, long? maxUploadBytes = null)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public RegistryApp(InfrastructureFixture infrastructure, string database, long? maxUploadBytes = null, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _connectionString = infrastructure.PostgresConnectionString(database);
         _rabbitMq = infrastructure.RabbitMqConnectionString;
         _maxUploadBytes = maxUploadBytes;
@@ -60,6 +63,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Kestrel:Endpoints:grpc:Url", $"http://127.0.0.1:{_grpcPort}");
         builder.UseSetting("Kestrel:Endpoints:grpc:Protocols", "Http2");
         builder.UseSetting("OTEL_SERVICE_NAME", "registry");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     /// <summary>Waits for migrations to be applied (the host starts listening only after them, but be explicit).</summary>
