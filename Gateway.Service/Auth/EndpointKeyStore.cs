@@ -105,13 +105,29 @@ public sealed class EndpointKeyStore(IServiceScopeFactory scopes, EndpointKeyDer
             var secondary = EndpointKeyDeriver.NewNonce();
             var primaryHash = KeyHasher.Hash(deriver.Derive(endpoint, KeySlot.Primary, primary));
             var secondaryHash = KeyHasher.Hash(deriver.Derive(endpoint, KeySlot.Secondary, secondary));
-            // ON CONFLICT DO NOTHING: two gateways (or a GET racing a refresh) may create at once; the first one wins.
-            var created = await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO endpoint_credentials (endpoint, primary_nonce, primary_hash, secondary_nonce, secondary_hash, created_at, updated_at)
-                VALUES ({endpoint}, {primary}, {primaryHash}, {secondary}, {secondaryHash}, {now}, {now})
-                ON CONFLICT (endpoint) DO NOTHING
-                """, cancellationToken);
-            if (created > 0) logger.LogInformation("Created keys for endpoint {Endpoint}", endpoint);
+            db.EndpointCredentials.Add(new EndpointCredential
+            {
+                Endpoint = endpoint,
+                PrimaryNonce = primary,
+                PrimaryHash = primaryHash,
+                SecondaryNonce = secondary,
+                SecondaryHash = secondaryHash,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                logger.LogInformation("Created keys for endpoint {Endpoint}", endpoint);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                // Two gateways (or a GET racing a refresh) created keys at once: the first one wins, ours are dropped.
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
         }
     }
 

@@ -11,20 +11,29 @@ public static class SecretFile
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var value = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(randomBytes));
+        // Written in full to a private temporary file, then moved into place without overwriting: a reader never
+        // sees a half-written secret, and when two processes race the first one wins and the other reads its value.
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            // CreateNew: if another process (a second gateway, a test) wins the race, we read its value instead.
             var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var stream = new FileStream(path, fileOptions);
-            using var writer = new StreamWriter(stream);
-            writer.Write(value);
-            writer.Write('\n');
+            using (var stream = new FileStream(temporary, fileOptions))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(value);
+                writer.Write('\n');
+            }
+            File.Move(temporary, path, overwrite: false);
             return value;
         }
         catch (IOException) when (File.Exists(path))
         {
             return Read(path);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
     }
 

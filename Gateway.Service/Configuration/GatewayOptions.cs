@@ -32,9 +32,13 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>HTTP version towards inference nodes: "2.0" (h2c, prior knowledge) or "1.1".</summary>
+    /// <summary>
+    /// HTTP version towards inference nodes' REST endpoints: "1.1" (pooled keep-alive connections) or "2.0" (h2c with
+    /// prior knowledge). 1.1 by default because the nodes' REST endpoint is Kestrel's Http1AndHttp2, which without
+    /// TLS speaks HTTP/2 only after ALPN, never with prior knowledge; "2.0" suits nodes whose endpoint is Http2-only.
+    /// </summary>
     [RegularExpression(@"^(1\.1|2\.0)$")]
-    public string NodeHttpVersion { get; set; } = "2.0";
+    public string NodeHttpVersion { get; set; } = "1.1";
 
     public string ResolveAdminKeyFile(string? dataRoot) =>
         AdminKeyFile is { Length: > 0 } f ? f : Path.Combine(dataRoot is { Length: > 0 } ? dataRoot : ".data", "admin-key");

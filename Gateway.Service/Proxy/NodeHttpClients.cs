@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Service.Proxy;
 
 /// <summary>
-/// One pooled connection handler per inference node (by address): HTTP/2 with prior knowledge (h2c) by default,
-/// several connections allowed so a busy node is not held to one stream window. No retry or timeout handlers here:
+/// One pooled connection handler per inference node (by address), keeping connections open between requests:
+/// HTTP/1.1 keep-alive by default, or HTTP/2 with prior knowledge (several connections allowed so a busy node is
+/// not held to one connection's stream window); see <see cref="GatewayOptions.NodeHttpVersion"/>. No retry or timeout handlers here:
 /// the forwarder decides what is safe to retry and owns the per-request timeout.
 /// </summary>
 public sealed class NodeHttpClients(IOptions<GatewayOptions> options) : IDisposable
