@@ -45,6 +45,11 @@ internal sealed class HttpResponseStreamWriter<T>(HttpContext httpContext, Serve
         MessageFrame.Write(writer, message, maxMessageSize);
         call.ResponseBodyWritten = true;
         var token = cancellationToken.CanBeCanceled ? cancellationToken : call.CancellationToken;
-        await writer.FlushAsync(token).ConfigureAwait(false);
+        var flushed = await writer.FlushAsync(token).ConfigureAwait(false);
+        if (flushed.IsCompleted || flushed.IsCanceled)
+        {
+            // The client reset the stream or went away: stop the handler instead of writing into the void.
+            throw new OperationCanceledException("The client is no longer reading the response stream.", call.CancellationToken);
+        }
     }
 }
