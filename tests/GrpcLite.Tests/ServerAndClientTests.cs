@@ -31,6 +31,28 @@ public sealed class ServerAndClientTests(EchoServer server) : IClassFixture<Echo
     }
 
     [Fact]
+    public async Task Abandoning_a_server_stream_stops_the_handler()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var received = 0;
+        await foreach (var _ in Channel.ServerStreaming<EchoRequest, EchoReply>(Echo + "ServerStream",
+            new EchoRequest { Message = marker, Count = 1_000_000, ReplyPayloadSize = 1000 }))
+        {
+            if (++received == 3)
+            {
+                break;
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.CallLog.Contains($"ServerStream {marker} stopped") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.True(server.CallLog.Contains($"ServerStream {marker} stopped"), "the handler kept writing after the client left");
+    }
+
+    [Fact]
     public async Task Client_streaming_delivers_every_message_to_the_handler()
     {
         var reply = await Channel.ClientStreamingAsync<EchoRequest, EchoReply>(Echo + "ClientStream", Requests(20, 1000));
@@ -64,6 +86,21 @@ public sealed class ServerAndClientTests(EchoServer server) : IClassFixture<Echo
             new EchoRequest { DelayMs = 10_000 }, new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(200))));
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Non_grpc_post_to_an_unknown_path_is_a_plain_404()
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, "/some/path"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(response.Headers.Contains("grpc-status"));
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public sealed class EchoServer : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    public EchoService.CallLog CallLog { get; } = new();
+
     /// <summary>Flipped by tests to see health Check follow the host's health checks.</summary>
     public ToggleHealthCheck Health { get; } = new();
 
@@ -34,6 +36,7 @@ public sealed class EchoServer : IAsyncLifetime
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = MaxReceiveMessageSize);
         builder.Services.AddSingleton<EchoService>();
+        builder.Services.AddSingleton(CallLog);
         builder.Services.AddHealthChecks().AddCheck("toggle", Health, tags: ["grpclite.test.v1.Echo"]);
 
         _app = builder.Build();

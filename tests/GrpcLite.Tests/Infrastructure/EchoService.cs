@@ -7,8 +7,18 @@ namespace GrpcLite.Tests.Infrastructure;
 /// Our implementation of the test Echo service; the python and node peers implement the same
 /// behaviour, so one set of client checks runs against all three servers.
 /// </summary>
-public sealed class EchoService
+public sealed class EchoService(EchoService.CallLog log)
 {
+    /// <summary>How server-side handlers ended, for tests that can only observe the server.</summary>
+    public sealed class CallLog
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _entries = new();
+
+        public void Add(string entry) => _entries.Enqueue(entry);
+
+        public bool Contains(string entry) => _entries.Contains(entry);
+    }
+
     public async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
     {
         await ApplyRequestAsync(request, context);
@@ -19,9 +29,17 @@ public sealed class EchoService
     public async Task ServerStream(EchoRequest request, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
     {
         await EchoMetadataAsync(context);
-        for (var i = 0; i < request.Count; i++)
+        try
         {
-            await responseStream.WriteAsync(new EchoReply { Message = request.Message, Index = i, Payload = ReplyPayload(request) });
+            for (var i = 0; i < request.Count; i++)
+            {
+                await responseStream.WriteAsync(new EchoReply { Message = request.Message, Index = i, Payload = ReplyPayload(request) });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            log.Add($"ServerStream {request.Message} stopped");
+            throw;
         }
         await ApplyRequestAsync(request, context);
     }
