@@ -15,9 +15,12 @@ namespace GrpcLite.Tests.Infrastructure;
 /// A real Kestrel host on 127.0.0.1:0 with an HTTP/2-only (h2c prior knowledge) endpoint serving
 /// Echo, health and reflection through GrpcLite — the same setup as a platform service.
 /// </summary>
-public sealed class EchoServer : IAsyncLifetime
+public class EchoServer : IAsyncLifetime
 {
     public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    /// <summary>The server's message limit; the default is the gRPC default of 4 MiB.</summary>
+    protected virtual int ReceiveLimit => MaxReceiveMessageSize;
 
     private WebApplication? _app;
 
@@ -34,7 +37,11 @@ public sealed class EchoServer : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = MaxReceiveMessageSize);
+        builder.Services.AddGrpcLite(options =>
+        {
+            options.MaxReceiveMessageSize = ReceiveLimit;
+            options.MaxSendMessageSize = ReceiveLimit;
+        });
         builder.Services.AddSingleton<EchoService>();
         builder.Services.AddSingleton(CallLog);
         builder.Services.AddHealthChecks().AddCheck("toggle", Health, tags: ["grpclite.test.v1.Echo"]);
