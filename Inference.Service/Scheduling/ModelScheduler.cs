@@ -22,6 +22,8 @@ public sealed class ModelScheduler : IAsyncDisposable
     private readonly Channel<PendingRequest>? _queue;
     private readonly Task? _dispatcher;
     private readonly SemaphoreSlim? _slots;
+    // Batching mode: one Run at a time, held by the dispatcher or by a request taking the idle fast path.
+    private readonly SemaphoreSlim _executor = new(1, 1);
     private int _waiting;
     private int _computing;
 
@@ -66,6 +68,21 @@ public sealed class ModelScheduler : IAsyncDisposable
 
         if (_batching)
         {
+            // Idle and told never to wait: run at once on this thread, skipping two thread hops (batching must not cost latency at concurrency 1).
+            if (_settings.MaxQueueDelayMicroseconds == 0 && Volatile.Read(ref _waiting) == 1 && _executor.Wait(0))
+            {
+                try
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    _metrics.Queued(_model, TimeSpan.Zero);
+                    return Compute(inputs, outputs, 1);
+                }
+                finally
+                {
+                    _executor.Release();
+                }
+            }
+
             var pending = new PendingRequest(inputs, outputs, cancellation);
             if (!_queue!.Writer.TryWrite(pending))
             {
@@ -155,7 +172,15 @@ public sealed class ModelScheduler : IAsyncDisposable
                 }
             }
 
-            Execute(batch, rows);
+            await _executor.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                Execute(batch, rows);
+            }
+            finally
+            {
+                _executor.Release();
+            }
         }
     }
 

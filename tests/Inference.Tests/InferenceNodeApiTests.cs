@@ -234,26 +234,27 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
     [Fact]
     public async Task A_full_queue_answers_429_and_resource_exhausted()
     {
-        // Slow enough (a 1024×1024 matmul on 256 rows) that requests pile up behind the one computing.
-        await Load("slow", DenseModel(1024, 1024), new Contracts.Node.V1.ModelSettings { MaxBatchSize = 4, MaxQueueSize = 2, IntraOpThreads = 1 });
-        var input = Floats(256 * 1024, 9);
-        var body = WireTensors.InferJson([Tensor.FromArray("x", [256, 1024], input)]);
+        // Slow enough (8 layers of 1024×1024 on 64 rows, one thread) that requests pile up behind the one computing; small on the wire.
+        await Load("slow", OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 8), "deep"),
+            new Contracts.Node.V1.ModelSettings { MaxBatchSize = 4, MaxQueueSize = 2, IntraOpThreads = 1 });
+        var input = Floats(64 * 1024, 9);
+        var body = WireTensors.InferJson([Tensor.FromArray("x", [64, 1024], input)]);
 
         var rest = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
         {
             using var content = new ByteArrayContent(body);
             using var response = await node.Http.PostAsync("/v2/models/slow/infer", content);
+            if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests)) Console.WriteLine(await response.Content.ReadAsStringAsync());
             return response.StatusCode;
         }));
-        Assert.Contains(HttpStatusCode.OK, rest);
-        Assert.Contains(HttpStatusCode.TooManyRequests, rest);
+        Assert.True(rest.Contains(HttpStatusCode.OK) && rest.Contains(HttpStatusCode.TooManyRequests), "REST answers: " + string.Join(", ", rest));
 
         var grpc = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
         {
             try
             {
                 await node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer",
-                    WireTensors.GrpcRequest("slow", [Tensor.FromArray("x", [256, 1024], input)]));
+                    WireTensors.GrpcRequest("slow", [Tensor.FromArray("x", [64, 1024], input)]));
                 return StatusCode.OK;
             }
             catch (RpcException e)
@@ -261,8 +262,7 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
                 return e.StatusCode;
             }
         }));
-        Assert.Contains(StatusCode.OK, grpc);
-        Assert.Contains(StatusCode.ResourceExhausted, grpc);
+        Assert.True(grpc.Contains(StatusCode.OK) && grpc.Contains(StatusCode.ResourceExhausted), "gRPC answers: " + string.Join(", ", grpc));
     }
 
     [Fact]

@@ -73,6 +73,24 @@ public static class OnnxModelBuilder
             [FloatInitializer("w", [inputs, outputs], w), FloatInitializer("b", [outputs], b)]);
     }
 
+    /// <summary>A deep stack of square MatMuls: little data in and out, much compute (for back-pressure tests).</summary>
+    public static byte[] DeepChain(int width, int layers, int seed = 5)
+    {
+        var random = new Random(seed);
+        var nodes = new List<NodeProto>();
+        var initializers = new List<TensorProto>();
+        var previous = "x";
+        for (var i = 0; i < layers; i++)
+        {
+            var weights = Enumerable.Range(0, width * width).Select(_ => (float)((random.NextDouble() - 0.5) / width)).ToArray();
+            initializers.Add(FloatInitializer($"w{i}", [width, width], weights));
+            var output = i == layers - 1 ? "y" : $"h{i}";
+            nodes.Add(Node("MatMul", [previous, $"w{i}"], [output]));
+            previous = output;
+        }
+        return Model(nodes, [Value("x", 1, "batch", width)], [Value("y", 1, "batch", width)], initializers);
+    }
+
     public static string WriteTemp(byte[] model, string name)
     {
         var dir = Path.Combine(Path.GetTempPath(), "inference-tests", Guid.NewGuid().ToString("N"));
