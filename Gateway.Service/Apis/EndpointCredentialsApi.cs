@@ -15,6 +15,9 @@ public static class EndpointCredentialsApi
         api.MapGet("/endpoints/{name}/keys", GetKeysAsync);
         api.MapPost("/endpoints/{name}/keys/regenerate", RegenerateKeyAsync);
         api.MapPost("/endpoints/{name}/token", IssueTokenAsync);
+        // Mirror outcomes as this gateway saw them (copies sent, answered, failed, dropped).
+        api.MapGet("/endpoints/{name}/mirror/stats", (string name, Gateway.Service.Proxy.MirrorStatistics statistics) =>
+            TypedResults.Ok(new { endpoint = name, deployments = statistics.Of(name) }));
         return api;
     }
 

@@ -43,6 +43,7 @@ public static class GatewayServiceExtensions
     {
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<NodeHttpClients>();
+        builder.Services.AddSingleton<MirrorStatistics>();
         builder.Services.AddSingleton<MirrorDispatcher>();
         builder.Services.AddSingleton<ScoringForwarder>();
         builder.Services.AddSingleton<ControlPlaneForwarder>();

@@ -11,7 +11,8 @@ namespace Gateway.Service.Proxy;
 /// taken with a zero wait: when all slots are busy the copy is dropped (and counted), never queued, so mirroring
 /// cannot slow or grow memory under live load. Answers are read to the end (to measure) and thrown away.
 /// </summary>
-public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients clients, GatewayMetrics metrics, IOptions<GatewayOptions> options, ILogger<MirrorDispatcher> logger)
+public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients clients, GatewayMetrics metrics, MirrorStatistics statistics,
+    IOptions<GatewayOptions> options, ILogger<MirrorDispatcher> logger)
 {
     private readonly SemaphoreSlim _slots = new(options.Value.MirrorConcurrency, options.Value.MirrorConcurrency);
 
@@ -20,11 +21,14 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
         foreach (var target in endpoint.Mirrors)
         {
             if (target.Deployment == answering || Random.Shared.Next(100) >= target.Percent) continue;
+            var counters = statistics.For(endpoint.Name, target.Deployment.Name);
             if (!_slots.Wait(0))
             {
+                Interlocked.Increment(ref counters.Dropped);
                 metrics.Mirror(endpoint.Name, target.Deployment.Name, "dropped", null);
                 continue;
             }
+            Interlocked.Increment(ref counters.Sent);
             _ = SendAsync(endpoint.Name, target.Deployment, route, body, contentType);
         }
     }
@@ -39,6 +43,7 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
             var replica = balancer.Choose(deployment.Replicas);
             if (replica is null)
             {
+                Interlocked.Increment(ref statistics.For(endpoint, deployment.Name).Failed);
                 metrics.Mirror(endpoint, deployment.Name, "no_replica", null);
                 return;
             }
@@ -53,10 +58,14 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
             if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             using var response = await clients.For(replica.HttpAddress).SendAsync(request, timeout.Token);
             await response.Content.CopyToAsync(Stream.Null, timeout.Token);
+            var counters = statistics.For(endpoint, deployment.Name);
+            if (response.IsSuccessStatusCode) Interlocked.Increment(ref counters.Succeeded);
+            else Interlocked.Increment(ref counters.Failed);
             metrics.Mirror(endpoint, deployment.Name, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception ex)
         {
+            Interlocked.Increment(ref statistics.For(endpoint, deployment.Name).Failed);
             metrics.Mirror(endpoint, deployment.Name, ex is OperationCanceledException ? "timeout" : "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
             logger.LogDebug(ex, "Mirror copy to {Deployment} of {Endpoint} failed", deployment.Name, endpoint);
         }
