@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Gateway vs direct-to-node scoring benchmark (driven by run.sh).
+
+Starts the platform through the AppHost on free ports with its own data folder, registers the model, creates a
+key-auth endpoint with one deployment, reads the node's address and node-local model name from the deployment,
+then runs wrk with the same body against
+  gateway: POST {gateway}/endpoints/{endpoint}/score   (key check, routing, forwarding)
+  direct:  POST {node}/models/{node_model_name}/score
+alternately at concurrency 1 and 32, and prints p50/p99 latency, requests/s, added p50 and the throughput ratio.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method, url, key, body=None, headers=None, files=None):
+    data = None
+    hdrs = {"Authorization": f"Bearer {key}"}
+    if files is not None:
+        boundary = "----bench" + str(time.time_ns())
+        parts = []
+        for name, (filename, content) in files.items():
+            disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+            parts.append(f"--{boundary}\r\nContent-Disposition: {disp}\r\n\r\n".encode() + content + b"\r\n")
+        data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        hdrs["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        hdrs["Content-Type"] = "application/json"
+    hdrs.update(headers or {})
+    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read().decode()
+            return r.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def wait(predicate, what, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def wrk(url, body_file, key, connections, duration, out_dir, label):
+    threads = 1 if connections == 1 else 2
+    lua = os.path.join(out_dir, "post.lua")
+    with open(lua, "w") as f:
+        f.write('wrk.method = "POST"\n')
+        f.write(f'local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()\n')
+        f.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if key:
+            f.write(f'wrk.headers["Authorization"] = "Bearer {key}"\n')
+        f.write("""
+local bad = 0
+response = function(status, headers, body) if status ~= 200 then bad = bad + 1 end end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT p50_us=%d p99_us=%d requests=%d non2xx=%d errors=%d\\n",
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.status and 0 or 0, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+""")
+    result = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "-s", lua, url],
+                            capture_output=True, text=True)
+    with open(os.path.join(out_dir, f"wrk-{label}-c{connections}.txt"), "w") as f:
+        f.write(result.stdout + result.stderr)
+    m = re.search(r"RESULT p50_us=(\d+) p99_us=(\d+) requests=(\d+)", result.stdout)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
+    if not m or not rps:
+        raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
+    return {"p50_us": int(m.group(1)), "p99_us": int(m.group(2)), "rps": float(rps.group(1)),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=2, help="alternating gateway/direct rounds per concurrency")
+    args = ap.parse_args()
+
+    data_root = tempfile.mkdtemp(prefix="gateway-bench-")
+    os.chmod(data_root, 0o755)
+    gw_port, grpc_port, dash_port = free_port(), free_port(), free_port()
+    gateway = f"http://127.0.0.1:{gw_port}"
+    log = open(os.path.join(args.out, "apphost.log"), "w")
+    apphost = subprocess.Popen(
+        ["dotnet", os.path.join(args.root, "AppHost/bin/Release/net10.0/AppHost.dll"), "--data", data_root,
+         "--gateway-port", str(gw_port), "--grpc-port", str(grpc_port), "--dashboard-port", str(dash_port), "--inference-nodes", "1"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        key_file = os.path.join(data_root, "admin-key")
+        wait(lambda: os.path.exists(key_file) and urllib.request.urlopen(gateway + "/health", timeout=5).status == 200, "the platform")
+        admin = open(key_file).read().strip()
+
+        with open(args.model, "rb") as f:
+            status, model = call("POST", gateway + "/api/v1/models", admin, files={"name": (None, b"bench-cnn"), "file": ("model.onnx", f.read())})
+        assert status == 201, (status, model)
+        version = model["version"]
+        status, _ = call("PUT", gateway + "/api/v1/endpoints/bench", admin, {"authMode": "key"})
+        assert status in (200, 201), status
+        status, dep = call("PUT", gateway + "/api/v1/endpoints/bench/deployments/blue", admin,
+                           {"model": f"bench-cnn:{version}", "compute": "local", "instanceCount": 1, "cpuCores": 1, "memoryGb": 1, "isDefault": True})
+        assert status in (200, 201), (status, dep)
+        state = {}
+
+        def healthy():
+            nonlocal state
+            _, state = call("GET", gateway + "/api/v1/endpoints/bench/deployments/blue", admin)
+            if state.get("state") == "Failed":
+                raise SystemExit(f"deployment failed: {state}")
+            return state.get("state") == "Healthy"
+        wait(healthy, "the deployment")
+        node = state["replicas"][0]["httpAddress"].rstrip("/")
+        node_model = state["nodeModelName"]
+        _, keys = call("GET", gateway + "/api/v1/endpoints/bench/keys", admin)
+        key = keys["primaryKey"]
+
+        body_file = os.path.join(args.out, "body.json")
+        with open(body_file, "w") as f:
+            json.dump({"data": [[[[((i * 28 + j) % 17) / 17.0 for j in range(28)] for i in range(28)]]]}, f)
+        body = json.load(open(body_file))
+        gw_url = f"{gateway}/endpoints/bench/score"
+        direct_url = f"{node}/models/{node_model}/score"
+        wait(lambda: call("POST", gw_url, key, body)[0] == 200, "the gateway to route the endpoint", timeout=60)
+        s1, a1 = call("POST", gw_url, key, body)
+        s2, a2 = call("POST", direct_url, "", body)
+        assert s1 == 200 and s2 == 200 and a1 == a2, ("answers differ", a1, a2)
+
+        # Warm both paths (JIT, connection pools) before measuring.
+        wrk(gw_url, body_file, key, 8, 3, args.out, "warm-gateway")
+        wrk(direct_url, body_file, None, 8, 3, args.out, "warm-direct")
+
+        results = {}
+        for c in (1, 32):
+            runs = {"gateway": [], "direct": []}
+            for _ in range(args.rounds):
+                runs["direct"].append(wrk(direct_url, body_file, None, c, args.duration, args.out, "direct"))
+                runs["gateway"].append(wrk(gw_url, body_file, key, c, args.duration, args.out, "gateway"))
+            results[c] = {k: {"p50_us": sorted(r["p50_us"] for r in v)[len(v) // 2], "p99_us": max(r["p99_us"] for r in v),
+                              "rps": sum(r["rps"] for r in v) / len(v), "non2xx": sum(r["non2xx"] for r in v)} for k, v in runs.items()}
+
+        print(f"gateway benchmark: model cnn (1x1x28x28 FP32, JSON body {os.path.getsize(body_file)} bytes), "
+              f"{args.rounds}x{args.duration}s per path and concurrency, wrk, {os.cpu_count()} cores shared by client, gateway and node")
+        print(f"{'c':>3} {'path':>8} {'p50 us':>8} {'p99 us':>8} {'req/s':>9} {'non-2xx':>8}")
+        for c, r in results.items():
+            for path in ("direct", "gateway"):
+                x = r[path]
+                print(f"{c:>3} {path:>8} {x['p50_us']:>8} {x['p99_us']:>8} {x['rps']:>9.0f} {x['non2xx']:>8}")
+        added = results[1]["gateway"]["p50_us"] - results[1]["direct"]["p50_us"]
+        ratio = results[32]["gateway"]["rps"] / results[32]["direct"]["rps"]
+        print(f"added p50 at c=1: {added} us (target <= 250)   throughput gateway/direct at c=32: {ratio:.2f} (target >= 0.9)")
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump({"results": results, "added_p50_us_c1": added, "throughput_ratio_c32": ratio}, f, indent=2)
+    finally:
+        os.killpg(apphost.pid, signal.SIGTERM)
+        try:
+            apphost.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(apphost.pid, signal.SIGKILL)
+        subprocess.run(["rm", "-rf", data_root])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
