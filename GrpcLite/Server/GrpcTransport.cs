@@ -20,7 +20,7 @@ internal static class GrpcTransport
             httpContext.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             return false;
         }
-        if (!string.Equals(request.Protocol, "HTTP/2", StringComparison.Ordinal))
+        if (!HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
         {
             httpContext.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
             httpContext.Response.Headers.Upgrade = "h2c";
