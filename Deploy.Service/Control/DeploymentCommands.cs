@@ -49,6 +49,7 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 Id = Guid.NewGuid(), EndpointName = endpointName, Name = name, CreatedAt = now,
                 Model = spec.Model, Compute = spec.Compute,
             };
+            // A failed deployment is retried with the same body plus forceRebuild: true; a plain re-PUT changes nothing.
             var specChanged = created || Describe(deployment) != spec || request.ForceRebuild == true;
             if (specChanged)
             {

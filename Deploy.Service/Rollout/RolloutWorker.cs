@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +15,8 @@ public sealed class RolloutWorker(RolloutQueue queue, RolloutOrchestrator orches
     IOptions<DeployOptions> options, ILogger<RolloutWorker> logger) : BackgroundService
 {
     private const int MaxParallel = 4;
-    private readonly ConcurrentDictionary<Guid, bool> _running = new();
+    // Deployment id → "run again when done". Guarded by itself: checking and marking must be one step.
+    private readonly Dictionary<Guid, bool> _running = new();
     private readonly SemaphoreSlim _slots = new(MaxParallel);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,8 +27,11 @@ public sealed class RolloutWorker(RolloutQueue queue, RolloutOrchestrator orches
         {
             await foreach (var id in queue.Deployments.ReadAllAsync(stoppingToken))
             {
-                // true = "run again afterwards"; the running task checks it when it finishes.
-                if (!_running.TryAdd(id, false)) { _running[id] = true; continue; }
+                lock (_running)
+                {
+                    if (_running.ContainsKey(id)) { _running[id] = true; continue; }
+                    _running[id] = false;
+                }
                 await _slots.WaitAsync(stoppingToken);
                 _ = RunAsync(id, stoppingToken);
             }
@@ -51,7 +54,13 @@ public sealed class RolloutWorker(RolloutQueue queue, RolloutOrchestrator orches
         finally
         {
             _slots.Release();
-            if (_running.TryRemove(id, out var again) && again) queue.Enqueue(id);
+            bool again;
+            lock (_running)
+            {
+                again = _running[id];
+                _running.Remove(id);
+            }
+            if (again) queue.Enqueue(id);
         }
     }
 
@@ -67,7 +76,8 @@ public sealed class RolloutWorker(RolloutQueue queue, RolloutOrchestrator orches
                 var pending = await db.Deployments.AsNoTracking()
                     .Where(d => d.State == DeploymentStates.Deleting || d.Generation != d.RolledOutGeneration)
                     .Select(d => d.Id).ToListAsync(stoppingToken);
-                foreach (var id in pending.Where(id => !_running.ContainsKey(id))) queue.Enqueue(id);
+                // Running ones are marked to run again by the dispatcher, which re-checks the database then.
+                foreach (var id in pending) queue.Enqueue(id);
                 var deleting = await db.Endpoints.AsNoTracking().Where(e => e.ProvisioningState == "Deleting").Select(e => e.Name).ToListAsync(stoppingToken);
                 foreach (var endpoint in deleting) queue.EnqueueEndpointCleanup(endpoint);
             }

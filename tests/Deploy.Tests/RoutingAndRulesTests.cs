@@ -148,7 +148,7 @@ public sealed class RoutingAndRulesTests(InfrastructureFixture infrastructure) :
             r => r.StatusCode == HttpStatusCode.OK, "the rule creating the canary");
         var body = (await canary.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal($"{model}:2", (string?)body["model"]);
-        Assert.Equal(10, (int)body["trafficPercentile"]!);
+        Assert.True(10 == (int)body["trafficPercentile"]!, body.ToJsonString());
         Assert.Equal(0.5, (double)body["cpuCores"]!);
         var endpointBody = (await _http.GetFromJsonAsync<JsonObject>($"/api/v1/endpoints/{endpoint}"))!;
         Assert.Equal(90, (int)endpointBody["traffic"]!["blue"]!);
