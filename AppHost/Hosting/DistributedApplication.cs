@@ -33,16 +33,21 @@ public sealed class DistributedApplication
     /// <summary>Runs until Ctrl+C or SIGTERM; returns the process exit code (1 when a server could not start).</summary>
     public async Task<int> RunAsync()
     {
+        using var ledger = ProcessLedger.Open(_options.DataRoot);
+        if (ledger.KillLeftovers() is > 0 and var leftovers)
+            Console.Out.WriteLine($"[apphost] stopped {leftovers} process group(s) left running by an earlier AppHost on {_options.DataRoot}");
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, _options.DashboardPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(IPAddress.Loopback, _options.DashboardPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(_model);
         builder.Services.AddSingleton(_options);
+        builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton<Orchestrator>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
 

@@ -12,7 +12,6 @@ namespace AppHost.Orchestration;
 internal sealed class Orchestrator : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan HealthPollWhileStarting = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan HealthPollWhileRunning = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly ApplicationModel _model;
@@ -25,9 +24,12 @@ internal sealed class Orchestrator : IHostedService, IAsyncDisposable
     private int _stopped;
     private volatile bool _stopCompleted;
 
-    public Orchestrator(ApplicationModel model, AppHostOptions options, IHostApplicationLifetime lifetime)
+    private readonly ProcessLedger _ledger;
+
+    public Orchestrator(ApplicationModel model, AppHostOptions options, IHostApplicationLifetime lifetime, ProcessLedger ledger)
     {
         _model = model;
+        _ledger = ledger;
         _lifetime = lifetime;
         var logs = Path.Combine(options.DataRoot, "logs");
         Runners = model.Instances.Select(instance =>
@@ -55,6 +57,7 @@ internal sealed class Orchestrator : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         AppDomain.CurrentDomain.ProcessExit += KillEverythingLeft;
+        ManagedProcess.Started += _ledger.Record;
         foreach (var runner in Runners) _supervisors.Add(Task.Run(() => SuperviseAsync(runner, _stopping.Token), CancellationToken.None));
         _ = Task.WhenAll(_firstHealthy.Values.Select(t => t.Task)).ContinueWith(_ => _allHealthy.TrySetResult(), TaskScheduler.Default);
         if (Runners.Count == 0) _allHealthy.TrySetResult();
@@ -84,12 +87,14 @@ internal sealed class Orchestrator : IHostedService, IAsyncDisposable
             runner.State = ResourceState.Exited;
         }
         _stopCompleted = true;
+        if (Runners.All(r => r.Process is null || r.Process.LiveProcesses().Count == 0)) _ledger.Clear();
         Say("stopped");
     }
 
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= KillEverythingLeft;
+        ManagedProcess.Started -= _ledger.Record;
         _http.Dispose();
         foreach (var runner in Runners) runner.Log.Dispose();
         _stopping.Dispose();
@@ -161,7 +166,7 @@ internal sealed class Orchestrator : IHostedService, IAsyncDisposable
                 runner.Log.Append("health check failing", isError: true);
                 runner.State = ResourceState.Unhealthy;
             }
-            await Task.WhenAny(exited, Task.Delay(wasHealthy ? HealthPollWhileRunning : HealthPollWhileStarting, stopping));
+            await Task.WhenAny(exited, Task.Delay(wasHealthy ? runner.HealthInterval : HealthPollWhileStarting, stopping));
         }
         return wasHealthy;
     }

@@ -28,6 +28,9 @@ internal abstract class ResourceRunner(ResourceInstance instance, ProcessLog log
     /// <summary>Servers are essential: if one cannot start, the platform cannot run and the AppHost stops with its error.</summary>
     public virtual bool IsEssential => false;
 
+    /// <summary>How often health is checked once healthy.</summary>
+    public virtual TimeSpan HealthInterval => TimeSpan.FromSeconds(2);
+
     public abstract ManagedProcess? Process { get; }
 
     /// <summary>Every process group this instance has had (one per start), for checking that none survives.</summary>

@@ -40,6 +40,9 @@ internal sealed class RabbitMqRunner(ResourceInstance instance, ProcessLog log) 
 
     public override ManagedProcess? Process => _server.Process;
 
+    /// <summary>Each probe is an AMQP connection the broker logs as a warning when it closes: probe rarely (a crash is seen at once through the process exit anyway).</summary>
+    public override TimeSpan HealthInterval => TimeSpan.FromSeconds(30);
+
     protected override Task StartCoreAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken);
 
     public override Task<bool> IsHealthyAsync(CancellationToken cancellationToken) =>

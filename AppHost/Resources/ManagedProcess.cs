@@ -40,6 +40,9 @@ internal sealed class ManagedProcess
 
     public bool HasExited => Exited.IsCompleted;
 
+    /// <summary>Raised with the new process group id as soon as a process starts (the AppHost writes it down).</summary>
+    public static event Action<int>? Started;
+
     public static ManagedProcess Start(ProcessSpec spec, ProcessLog log)
     {
         var info = new ProcessStartInfo("/usr/bin/setsid")
@@ -67,6 +70,7 @@ internal sealed class ManagedProcess
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data, isError: true); };
         process.Start();
+        Started?.Invoke(process.Id);
         // Nothing reads our stdin; closing it keeps children from waiting on the terminal.
         process.StandardInput.Close();
         process.BeginOutputReadLine();

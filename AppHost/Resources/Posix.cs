@@ -42,6 +42,21 @@ internal static partial class Posix
 
     public static bool IsAlive(int pid) => TryReadStat(pid, out _, out var state) && state != 'Z';
 
+    /// <summary>When the process started (clock ticks since boot): with the pid, it names a process even after pid reuse.</summary>
+    public static long? StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 && long.TryParse(fields[19], out var ticks) ? ticks : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     private static bool TryReadStat(int pid, out int processGroupId, out char state)
     {
         processGroupId = 0;
