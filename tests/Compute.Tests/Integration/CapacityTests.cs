@@ -56,6 +56,12 @@ public sealed class CapacityTests(InfrastructureFixture infra)
         Assert.Contains("cpu cores: need 6, free 4", refused.Message);
         var placed = await app.ReserveAsync("e/d", "local", 1, 3, 1);
         Assert.Equal("beating", Assert.Single(placed.Placements).NodeName);
+
+        // A heartbeat brings a node back: its capacity is offered again.
+        foreach (var node in new[] { "silent", "beating" })
+            await app.InScopeAsync<NodeRegistry, NodeLease>(n => n.HeartbeatAsync(new HeartbeatCommand(node, 0, 0, 0, []), CancellationToken.None));
+        var back = await (await client.GetAsync("/api/v1/computes/local")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(8m, back.GetProperty("capacity").GetProperty("cpuCores").GetDecimal());
     }
 
     [Fact]
@@ -210,6 +216,23 @@ public sealed class CapacityTests(InfrastructureFixture infra)
         var compute = await (await client.GetAsync("/api/v1/computes/quota-box")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(1m, compute.GetProperty("free").GetProperty("cpuCores").GetDecimal());
         Assert.Equal(1, compute.GetProperty("reservations").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_compute_cannot_shrink_below_what_its_reservations_hold()
+    {
+        await using var app = await ComputeApp.StartAsync(infra);
+        await app.RegisterNodeAsync("roomy", 32, 64);
+        using var client = app.CreateClient();
+        await (await client.PutComputeAsync("shrinking", new { type = "local", purpose = "DevTest", vmSize = "Standard_D4_v2", agentCount = 1 })).JsonAsync(HttpStatusCode.Created);
+        await client.WaitProvisionedAsync("shrinking");
+        await app.ReserveAsync("s/1", "shrinking", 2, 2, 1);   // ceil(2.4) × 2 = 6 of 8 cores
+
+        var problem = await (await client.PutComputeAsync("shrinking", new { type = "local", purpose = "DevTest", vmSize = "Standard_D3_v2", agentCount = 1 }))
+            .JsonAsync(HttpStatusCode.Conflict);
+        Assert.Contains("cpu cores: held 6, new quota 4", problem.GetProperty("detail").GetString());
+        var compute = await (await client.GetAsync("/api/v1/computes/shrinking")).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("Standard_D4_v2", compute.GetProperty("vmSize").GetString());
     }
 
     [Fact]
