@@ -13,6 +13,10 @@ public sealed class OutboxRelay(IServiceScopeFactory scopes, OutboxSignal signal
 {
     private const int BatchSize = 50;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    // Sent rows are kept a while for inspection, then purged so the table stays small.
+    private static readonly TimeSpan SentRetention = TimeSpan.FromDays(7);
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromHours(1);
+    private DateTime _nextPurge = DateTime.UtcNow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,6 +27,7 @@ public sealed class OutboxRelay(IServiceScopeFactory scopes, OutboxSignal signal
             {
                 var sent = await RelayBatchAsync(stoppingToken);
                 failures = 0;
+                if (DateTime.UtcNow >= _nextPurge) await PurgeSentAsync(stoppingToken);
                 if (sent == BatchSize) continue; // more may be waiting
                 await signal.WaitAsync(PollInterval, stoppingToken);
             }
@@ -38,6 +43,16 @@ public sealed class OutboxRelay(IServiceScopeFactory scopes, OutboxSignal signal
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures * 2)), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+    }
+
+    private async Task PurgeSentAsync(CancellationToken cancellationToken)
+    {
+        _nextPurge = DateTime.UtcNow + PurgeInterval;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
+        var cutoff = DateTimeOffset.UtcNow - SentRetention;
+        var purged = await db.OutboxMessages.Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        if (purged > 0) logger.LogInformation("Purged {Count} sent outbox events older than {Days} days", purged, SentRetention.TotalDays);
     }
 
     internal async Task<int> RelayBatchAsync(CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using GrpcLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Service.Infrastructure;
+using Registry.Service.Outbox;
 using Registry.Tests.Support;
 using TestSupport;
 
@@ -53,6 +54,30 @@ public sealed class EventsAndUsesTests(InfrastructureFixture infrastructure) : I
         var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
         var row = await db.OutboxMessages.SingleAsync(m => m.Id == registered.EventId);
         Assert.NotNull(row.SentAt);
+    }
+
+    [Fact]
+    public async Task An_event_whose_transaction_rolled_back_is_never_published()
+    {
+        await using var listener = await EventListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                var eventId = Guid.NewGuid();
+                db.Enqueue(eventId, new ModelRegistered(eventId, "ghost", 1, "onnx", DateTimeOffset.UtcNow), DateTimeOffset.UtcNow);
+                await db.SaveChangesAsync();
+                await transaction.RollbackAsync();
+            });
+        }
+
+        // The relay publishes in commit order; once a later event has arrived, the ghost would have too.
+        await RegisterAsync("after-ghost");
+        await listener.WaitForAsync<ModelRegistered>(e => e.ModelName == "after-ghost");
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // one more relay poll
+        Assert.DoesNotContain(listener.Seen, e => e is ModelRegistered { ModelName: "ghost" });
     }
 
     [Fact]

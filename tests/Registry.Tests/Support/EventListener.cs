@@ -43,8 +43,12 @@ public sealed class EventListener : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>Every event received so far, in arrival order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<object> Seen { get; } = new();
+
     private Task Record(object message, Guid? messageId)
     {
+        Seen.Enqueue(message);
         _received.Writer.TryWrite((message, messageId));
         return Task.CompletedTask;
     }
