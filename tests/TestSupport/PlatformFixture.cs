@@ -11,6 +11,8 @@ namespace TestSupport;
 /// The whole platform, started as the run command starts it (<c>dotnet AppHost.dll</c>) but on free ports and a
 /// throw-away data folder; ready once the dashboard says every resource is healthy. Disposing stops it with SIGTERM.
 /// The AppHost and the services must be built (test.sh builds the solution first).
+/// xUnit wants a single public constructor on a collection fixture: wrap this class (a property holding
+/// <c>new PlatformFixture(…)</c>) to share one platform across test classes.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 {
