@@ -8,6 +8,7 @@ using ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddGatewayEndpointDefaults();
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<GatewayDbContext>("gatewaydb");
 builder.AddServiceBus(bus => bus.AddConsumer<RoutingChangedConsumer>());
