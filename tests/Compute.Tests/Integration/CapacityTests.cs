@@ -30,15 +30,15 @@ public sealed class CapacityTests(InfrastructureFixture infra)
         await using var app = await ComputeApp.StartAsync(infra, s =>
         {
             s["Compute:HeartbeatIntervalSeconds"] = "1";
-            s["Compute:MissedHeartbeatsBeforeUnhealthy"] = "2";
+            s["Compute:MissedHeartbeatsBeforeUnhealthy"] = "3";
         });
         var lease = await app.RegisterNodeAsync("beating", 4, 8);
-        Assert.Equal(new NodeLease(1, 2), lease);
+        Assert.Equal(new NodeLease(1, 3), lease);
         await app.RegisterNodeAsync("silent", 4, 8);
         using var client = app.CreateClient();
 
-        // "beating" heartbeats every half second for 3 s; "silent" never does.
-        for (var i = 0; i < 6; i++)
+        // "beating" heartbeats every half second for 4.5 s; "silent" never does.
+        for (var i = 0; i < 9; i++)
         {
             await Task.Delay(500);
             await app.InScopeAsync<NodeRegistry, NodeLease>(n => n.HeartbeatAsync(new HeartbeatCommand("beating", 1, 2, 0, ["m:1"]), CancellationToken.None));
