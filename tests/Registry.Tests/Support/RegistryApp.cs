@@ -25,7 +25,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public RegistryApp(InfrastructureFixture infrastructure, string database, long? maxUploadBytes = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         _settings = settings ?? new Dictionary<string, string>();
-        _connectionString = infrastructure.PostgresConnectionString(database);
+        // A fresh database per app, so a reused server (PLATFORM_TEST_POSTGRES) never carries versions from an earlier run.
+        _connectionString = infrastructure.PostgresConnectionString($"{database}_{Guid.NewGuid().ToString("N")[..8]}");
         _rabbitMq = infrastructure.RabbitMqConnectionString;
         _maxUploadBytes = maxUploadBytes;
         UseKestrel();
