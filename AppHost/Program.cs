@@ -52,7 +52,7 @@ builder.AddProject("gateway", "Gateway.Service")
 
 try
 {
-    return await builder.Build().OnReady(PlatformBanner.For(options)).RunAsync();
+    return await builder.Build().OnReady(PlatformBanner.For(options)).OnReady(DemoRunner.For(options)).RunAsync();
 }
 catch (InvalidOperationException ex)
 {

@@ -21,6 +21,7 @@ public sealed class AppHostOptions
         ["--configuration"] = nameof(Configuration),
         ["--otlp-endpoint"] = nameof(OtlpEndpoint),
         ["--quiet"] = nameof(Quiet),
+        ["--no-demo"] = nameof(NoDemo),
     };
 
     /// <summary>Where the platform keeps its data (PostgreSQL, RabbitMQ, blobs, logs, admin key). Default <c>{repo}/.data</c>.</summary>
@@ -52,6 +53,9 @@ public sealed class AppHostOptions
     /// <summary>Do not echo the resources' output on our console (it still goes to the logs and the dashboard).</summary>
     public bool Quiet { get; set; }
 
+    /// <summary>Skip the demo (register the sample model, deploy it, score it) that runs once the platform is up.</summary>
+    public bool NoDemo { get; set; }
+
     public static AppHostOptions Parse(string[] args)
     {
         var configuration = new ConfigurationBuilder()
@@ -81,7 +85,7 @@ public sealed class AppHostOptions
         for (var i = 0; i < args.Length; i++)
         {
             result.Add(args[i]);
-            if (args[i] == "--quiet" && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) result.Add("true");
+            if (args[i] is "--quiet" or "--no-demo" && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) result.Add("true");
         }
         return [.. result];
     }

@@ -87,7 +87,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
         foreach (var a in new[]
                  {
                      appHost, "--data", DataRoot, "--gateway-port", GatewayHttpUri.Port.ToString(), "--grpc-port", GatewayGrpcUri.Port.ToString(),
-                     "--dashboard-port", DashboardUri.Port.ToString(), "--inference-nodes", InferenceNodes.ToString(),
+                     "--dashboard-port", DashboardUri.Port.ToString(), "--inference-nodes", InferenceNodes.ToString(), "--no-demo",
                  })
             info.ArgumentList.Add(a);
         _appHost = new Process { StartInfo = info };
