@@ -266,6 +266,42 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_request_whose_deadline_passes_in_the_queue_is_dropped_not_computed()
+    {
+        await Load("deadline", OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 16, seed: 6), "deep"),
+            new Contracts.Node.V1.ModelSettings { MaxBatchSize = 4, MaxQueueSize = 16, IntraOpThreads = 1 });
+        var runs = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Platform.Inference" && instrument.Name == "platform.inference.compute.duration") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "model" && (string?)tag.Value == "deadline") Interlocked.Increment(ref runs);
+        });
+        listener.Start();
+
+        ModelInferRequest Request() => WireTensors.GrpcRequest("deadline", [Tensor.FromArray("x", [64, 1024], Floats(64 * 1024, 10))]);
+        const string method = "/inference.GRPCInferenceService/ModelInfer";
+        // Several long requests keep the model busy; the short-deadline one waits behind them and expires there.
+        var busy = Enumerable.Range(0, 3).Select(_ => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request())).ToArray();
+        // Wait until one is computing and two are queued, so the next request certainly waits behind two full Runs.
+        for (var i = 0; i < 200 && (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "deadline").Queued < 2; i++) await Task.Delay(10);
+        var expired = await Assert.ThrowsAsync<RpcException>(() => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request(),
+            new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(50))));
+        Assert.True(expired.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Cancelled, expired.Status.ToString());
+        await Task.WhenAll(busy);
+        await node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request());
+
+        // 64 rows exceed max_batch_size 4, so each request runs alone: three busy ones and the last one, never the expired one.
+        Assert.Equal(4, Volatile.Read(ref runs));
+        var status = (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "deadline");
+        Assert.Equal(0, status.Queued);
+    }
+
+    [Fact]
     public async Task Unloading_a_model_makes_it_unknown()
     {
         await Load("temporary", AddModel);
