@@ -116,6 +116,20 @@ public sealed class ModelRegistrar(
                 upload.AddError(FileField, $"The file '{file.Path}' is not an ONNX model: {ex.Message}.");
             }
         }
+        // Weights kept outside the model file must come with it, or no runtime can load the model.
+        var paths = upload.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, info) in infos)
+        {
+            var folder = path.Contains('/') ? path[..(path.LastIndexOf('/') + 1)] : "";
+            foreach (var location in info.ExternalData)
+            {
+                var relative = location.Replace('\\', '/');
+                while (relative.StartsWith("./", StringComparison.Ordinal)) relative = relative[2..];
+                var (expected, _) = ModelRules.NormalizePath(folder + relative);
+                if (expected is null || !paths.Contains(expected))
+                    upload.AddError(FileField, $"The model '{path}' keeps tensor data in '{location}', which is not among the uploaded files.");
+            }
+        }
         if (!upload.IsValid) return (null, null);
 
         var chosen = candidates.Count == 1 ? candidates[0].Path

@@ -78,22 +78,27 @@ public static class OnnxInspector
 
         // Inputs that are also initializers have defaults; runtimes (ONNX Runtime among them) do not ask callers for them.
         var inputs = graph.Inputs.Where(i => !graph.InitializerNames.Contains(i.Name)).Select(Describe).ToList();
-        return new OnnxModelInfo(irVersion, producerName, producerVersion, opsets, inputs, graph.Outputs.Select(Describe).ToList());
+        return new OnnxModelInfo(irVersion, producerName, producerVersion, opsets, inputs, graph.Outputs.Select(Describe).ToList())
+        {
+            ExternalData = graph.ExternalData.Order(StringComparer.Ordinal).ToList(),
+        };
     }
 
-    private sealed record GraphSignature(List<ValueInfoProto> Inputs, List<ValueInfoProto> Outputs, HashSet<string> InitializerNames);
+    private sealed record GraphSignature(
+        List<ValueInfoProto> Inputs, List<ValueInfoProto> Outputs, HashSet<string> InitializerNames, HashSet<string> ExternalData);
 
     private static GraphSignature ReadGraph(ProtoWireReader reader, long end)
     {
-        var graph = new GraphSignature([], [], new HashSet<string>(StringComparer.Ordinal));
+        var graph = new GraphSignature([], [], new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
         while (reader.TryReadTag(end, out var field, out var wireType))
         {
             switch (field)
             {
                 case 5: // initializer: only its name matters here, its data is skipped
                     ProtoWireReader.Expect(wireType, ProtoWireReader.LengthDelimited, "initializer");
-                    var name = ReadTensorName(reader, reader.ReadLengthEnd(end));
+                    var (name, location) = ReadInitializer(reader, reader.ReadLengthEnd(end));
                     if (name.Length > 0) graph.InitializerNames.Add(name);
+                    if (location is not null) graph.ExternalData.Add(location);
                     break;
                 case 11: // input
                     ProtoWireReader.Expect(wireType, ProtoWireReader.LengthDelimited, "graph input");
@@ -111,15 +116,22 @@ public static class OnnxInspector
         return graph;
     }
 
-    private static string ReadTensorName(ProtoWireReader reader, long end)
+    /// <summary>An initializer's name (field 8) and, when its data lives in another file, that file (external_data, field 13).</summary>
+    private static (string Name, string? ExternalLocation) ReadInitializer(ProtoWireReader reader, long end)
     {
         var name = "";
+        string? location = null;
         while (reader.TryReadTag(end, out var field, out var wireType))
         {
             if (field == 8 && wireType == ProtoWireReader.LengthDelimited) name = reader.ReadString(end);
+            else if (field == 13 && wireType == ProtoWireReader.LengthDelimited)
+            {
+                var entry = StringStringEntryProto.Parser.ParseFrom(reader.ReadBytes(end, MaxSmallMessage));
+                if (entry.Key == "location") location = entry.Value;
+            }
             else reader.Skip(wireType, end);
         }
-        return name;
+        return (name, location);
     }
 
     internal static OnnxTensorInfo Describe(ValueInfoProto value)

@@ -10,7 +10,12 @@ public sealed record OnnxModelInfo(
     string ProducerVersion,
     IReadOnlyList<OnnxOpset> Opsets,
     IReadOnlyList<OnnxTensorInfo> Inputs,
-    IReadOnlyList<OnnxTensorInfo> Outputs);
+    IReadOnlyList<OnnxTensorInfo> Outputs)
+{
+    /// <summary>Files (relative to the model) that initializers keep their data in; checked at registration, not stored.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> ExternalData { get; init; } = [];
+}
 
 /// <summary>An operator set the model imports; domain "" is the default ai.onnx set.</summary>
 public sealed record OnnxOpset(string Domain, long Version);

@@ -147,6 +147,22 @@ public sealed class RegistrationTests(InfrastructureFixture infrastructure) : IA
     }
 
     [Fact]
+    public async Task A_model_with_external_data_needs_its_data_file()
+    {
+        var model = await File.ReadAllBytesAsync(Path.Combine(TestModels.ExternalFolder, "model.onnx"));
+        var weights = await File.ReadAllBytesAsync(Path.Combine(TestModels.ExternalFolder, "weights.bin"));
+
+        var without = new ModelForm().Field("name", "external").File("linear/model.onnx", model);
+        var problem = await Problems.ReadAsync(await _app.Http.PostAsync("/api/v1/models", without.Build()), HttpStatusCode.BadRequest);
+        Assert.Contains("weights.bin", Problems.Errors(problem, "file").Single());
+
+        var with = new ModelForm().Field("name", "external").File("linear/model.onnx", model).File("linear/weights.bin", weights);
+        var response = await _app.Http.PostAsync("/api/v1/models", with.Build());
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("linear/model.onnx", (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["modelFile"]);
+    }
+
+    [Fact]
     public async Task A_non_onnx_framework_stores_files_without_a_signature()
     {
         var form = new ModelForm().Field("name", "sk").Field("framework", "scikit-learn").File("model.pkl", [1, 2, 3]);

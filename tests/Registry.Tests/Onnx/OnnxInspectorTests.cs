@@ -53,6 +53,15 @@ public sealed class OnnxInspectorTests
         Assert.Equal([ShapeDim.Of(3), ShapeDim.Of(4), ShapeDim.Of(5)], info.Inputs[0].Shape);
     }
 
+    [Fact]
+    public void Initializers_kept_in_another_file_are_reported()
+    {
+        var info = OnnxInspector.Inspect(File.OpenRead(Path.Combine(TestModels.ExternalFolder, "model.onnx")));
+        Assert.Equal(["weights.bin"], info.ExternalData);
+        Assert.Equal("x", Assert.Single(info.Inputs).Name);
+        Assert.Empty(Inspect(TestModels.Linear).ExternalData);
+    }
+
     [Theory]
     [InlineData("hello, this is not a model")]
     [InlineData("{\"name\": \"model\"}")]

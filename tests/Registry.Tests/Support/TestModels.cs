@@ -15,6 +15,9 @@ public static class TestModels
 
     public static byte[] Linear => File.ReadAllBytes(LinearPath);
 
+    /// <summary>The linear model saved with its initializers in <c>weights.bin</c> next to it (ONNX external data).</summary>
+    public static string ExternalFolder => Path.Combine(Folder.Value, "external");
+
     private static string Generate()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"registry-tests-models-{Environment.ProcessId}");

@@ -41,4 +41,10 @@ model = helper.make_model(graph, producer_name="registry-tests", opset_imports=[
 model.ir_version = 8
 onnx.checker.check_model(model)
 onnx.save(model, os.path.join(out, "cast.onnx"))
+# The linear model again, its weights kept in a separate file next to it (ONNX external data).
+external_dir = os.path.join(out, "external")
+os.makedirs(external_dir, exist_ok=True)
+model = onnx.load(os.path.join(out, "linear.onnx"))
+onnx.save_model(model, os.path.join(external_dir, "model.onnx"), save_as_external_data=True,
+                all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
 print("ok")
