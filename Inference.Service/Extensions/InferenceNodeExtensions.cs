@@ -14,6 +14,7 @@ public static class InferenceNodeExtensions
     /// <summary>ONNX Runtime, the model repository, the batch schedulers and their metrics.</summary>
     public static IHostApplicationBuilder AddInferenceNode(this IHostApplicationBuilder builder)
     {
+        ReserveThreadsBesideBlockingRuns();
         builder.AddValidatedOptions<InferenceOptions>(InferenceOptions.Section);
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<ModelRepository>();
@@ -25,6 +26,17 @@ public static class InferenceNodeExtensions
         builder.Services.AddSingleton<InferenceNodeGrpcService>();
         builder.AddComputeRegistration();
         return builder;
+    }
+
+    /// <summary>
+    /// ONNX Runtime's Run blocks its calling thread for the whole computation. On a 2-core machine two such calls hold
+    /// every thread-pool thread the pool starts with, and Kestrel then admits no request (so queue limits and deadlines
+    /// go unseen) until the pool slowly injects more. Starting with headroom keeps request handling going beside compute.
+    /// </summary>
+    private static void ReserveThreadsBesideBlockingRuns()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, Environment.ProcessorCount * 8), io);
     }
 
     /// <summary>Registration and heartbeats to Compute.Service, when its gRPC address is configured.</summary>
