@@ -135,23 +135,25 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         return failure;
     }
 
-    public async Task<(DeploymentResponse? Deployment, bool EndpointExists)> GetAsync(string endpointName, string name, CancellationToken cancellationToken)
-    {
-        var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == endpointName && e.ProvisioningState != "Deleting", cancellationToken);
-        if (endpoint is null) return (null, false);
-        var live = await db.LiveDeploymentsAsync(endpointName, cancellationToken);
-        var deployment = live.SingleOrDefault(d => d.Name == name);
-        return (deployment is null ? null : ResponseMapping.ToResponse(deployment, EndpointPlans.ToPlan(endpoint, live)), true);
-    }
+    public Task<(DeploymentResponse? Deployment, bool EndpointExists)> GetAsync(string endpointName, string name, CancellationToken cancellationToken) =>
+        db.InSnapshotAsync(async ct =>
+        {
+            var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == endpointName && e.ProvisioningState != "Deleting", ct);
+            if (endpoint is null) return ((DeploymentResponse?)null, false);
+            var live = await db.LiveDeploymentsAsync(endpointName, ct);
+            var deployment = live.SingleOrDefault(d => d.Name == name);
+            return (deployment is null ? null : ResponseMapping.ToResponse(deployment, EndpointPlans.ToPlan(endpoint, live)), true);
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<DeploymentResponse>?> ListAsync(string endpointName, CancellationToken cancellationToken)
-    {
-        var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == endpointName && e.ProvisioningState != "Deleting", cancellationToken);
-        if (endpoint is null) return null;
-        var live = await db.LiveDeploymentsAsync(endpointName, cancellationToken);
-        var plan = EndpointPlans.ToPlan(endpoint, live);
-        return live.Select(d => ResponseMapping.ToResponse(d, plan)).ToList();
-    }
+    public Task<IReadOnlyList<DeploymentResponse>?> ListAsync(string endpointName, CancellationToken cancellationToken) =>
+        db.InSnapshotAsync(async ct =>
+        {
+            var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == endpointName && e.ProvisioningState != "Deleting", ct);
+            if (endpoint is null) return (IReadOnlyList<DeploymentResponse>?)null;
+            var live = await db.LiveDeploymentsAsync(endpointName, ct);
+            var plan = EndpointPlans.ToPlan(endpoint, live);
+            return live.Select(d => ResponseMapping.ToResponse(d, plan)).ToList();
+        }, cancellationToken);
 
     private static DeploymentSpec Describe(DeploymentEntity d) =>
         new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds);

@@ -82,18 +82,20 @@ public sealed class EndpointCommands(
         return null;
     }
 
-    public async Task<EndpointResponse?> GetAsync(string name, CancellationToken cancellationToken)
-    {
-        var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == name && e.ProvisioningState != "Deleting", cancellationToken);
-        if (endpoint is null) return null;
-        return mapping.ToResponse(endpoint, await db.LiveDeploymentsAsync(name, cancellationToken));
-    }
+    public Task<EndpointResponse?> GetAsync(string name, CancellationToken cancellationToken) =>
+        db.InSnapshotAsync(async ct =>
+        {
+            var endpoint = await db.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Name == name && e.ProvisioningState != "Deleting", ct);
+            if (endpoint is null) return null;
+            return mapping.ToResponse(endpoint, await db.LiveDeploymentsAsync(name, ct));
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<EndpointResponse>> ListAsync(CancellationToken cancellationToken)
-    {
-        var endpoints = await db.Endpoints.AsNoTracking().Where(e => e.ProvisioningState != "Deleting").OrderBy(e => e.Name).ToListAsync(cancellationToken);
-        var deployments = (await db.Deployments.AsNoTracking().Where(d => d.State != DeploymentStates.Deleting).ToListAsync(cancellationToken))
-            .ToLookup(d => d.EndpointName);
-        return endpoints.Select(e => mapping.ToResponse(e, deployments[e.Name].ToList())).ToList();
-    }
+    public Task<IReadOnlyList<EndpointResponse>> ListAsync(CancellationToken cancellationToken) =>
+        db.InSnapshotAsync(async ct =>
+        {
+            var endpoints = await db.Endpoints.AsNoTracking().Where(e => e.ProvisioningState != "Deleting").OrderBy(e => e.Name).ToListAsync(ct);
+            var deployments = (await db.Deployments.AsNoTracking().Where(d => d.State != DeploymentStates.Deleting).ToListAsync(ct))
+                .ToLookup(d => d.EndpointName);
+            return (IReadOnlyList<EndpointResponse>)endpoints.Select(e => mapping.ToResponse(e, deployments[e.Name].ToList())).ToList();
+        }, cancellationToken);
 }

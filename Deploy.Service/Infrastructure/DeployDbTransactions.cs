@@ -1,3 +1,4 @@
+using System.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Deploy.Service.Infrastructure;
@@ -14,6 +15,20 @@ internal static class DeployDbTransactions
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var result = await work(ct);
+            await transaction.CommitAsync(ct);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs several reads in one repeatable-read snapshot, so rows read one after another belong together: an endpoint's
+    /// traffic split and its deployments never come from either side of a concurrent change.
+    /// </summary>
+    public static Task<T> InSnapshotAsync<T>(this DeployDbContext db, Func<CancellationToken, Task<T>> reads, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            var result = await reads(ct);
             await transaction.CommitAsync(ct);
             return result;
         }, cancellationToken);

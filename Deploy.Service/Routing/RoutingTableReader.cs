@@ -1,4 +1,3 @@
-using System.Data;
 using Contracts.Deploy.V1;
 using Deploy.Service.Apis;
 using Deploy.Service.Control;
@@ -15,10 +14,8 @@ namespace Deploy.Service.Routing;
 public sealed class RoutingTableReader(DeployDbContext db)
 {
     public Task<RoutingTable> ReadAsync(string? onlyEndpoint, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        db.InSnapshotAsync(async ct =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             var version = await db.RoutingStates.AsNoTracking().Where(r => r.Id == 1).Select(r => r.Version).SingleAsync(ct);
             var endpoints = await db.Endpoints.AsNoTracking()
                 .Where(e => e.ProvisioningState != "Deleting" && (onlyEndpoint == null || e.Name == onlyEndpoint))
@@ -27,7 +24,6 @@ public sealed class RoutingTableReader(DeployDbContext db)
                     .Where(d => d.State != DeploymentStates.Deleting && (onlyEndpoint == null || d.EndpointName == onlyEndpoint))
                     .ToListAsync(ct))
                 .ToLookup(d => d.EndpointName);
-            await transaction.CommitAsync(ct);
 
             var table = new RoutingTable { Version = version };
             foreach (var endpoint in endpoints) table.Endpoints.Add(ToRoute(endpoint, deployments[endpoint.Name].ToList(), version));
