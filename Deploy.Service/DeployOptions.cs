@@ -31,4 +31,16 @@ public sealed class DeployOptions
 
     /// <summary>How often the rollout worker looks for work it was not told about (after a restart, a lost wake-up).</summary>
     [Range(0.1, 3600)] public double RescanSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How often the health watcher probes the replicas of every serving deployment (the model ready on its node, the
+    /// node alive per Compute's heartbeats). 0 turns the watcher off.
+    /// </summary>
+    [Range(0, 3600)] public double HealthCheckSeconds { get; set; } = 5;
+
+    /// <summary>Failed probes in a row before a replica leaves routing: one missed probe never does.</summary>
+    [Range(1, 1000)] public int HealthFailureThreshold { get; set; } = 2;
+
+    /// <summary>How long one probe of a node may take before it counts as failed.</summary>
+    [Range(0.1, 600)] public double HealthProbeTimeoutSeconds { get; set; } = 3;
 }

@@ -1,6 +1,7 @@
 using Contracts.Clients;
 using Deploy.Service.Control;
 using Deploy.Service.Grpc;
+using Deploy.Service.Health;
 using GrpcLite;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Rollout;
@@ -50,6 +51,14 @@ public static class DeployServiceExtensions
         builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient);
         builder.Services.AddGrpcClient<RegistryClient>("registry");
         builder.Services.AddGrpcClient<ComputeClient>("compute");
+        return builder;
+    }
+
+    /// <summary>The health watcher: probes every serving deployment's replicas and takes the ones not ready out of routing.</summary>
+    public static IHostApplicationBuilder AddReplicaHealthWatching(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ReplicaHealthWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaHealthWatcher>());
         return builder;
     }
 

@@ -7,6 +7,7 @@ builder.AddServiceDefaults();
 builder.AddDeployOptions();
 builder.AddDeployControlPlane();
 builder.AddRollout();
+builder.AddReplicaHealthWatching();
 builder.AddDeployGrpc();
 
 var app = builder.Build();

@@ -43,6 +43,9 @@ public sealed record BatchingResponse(int MaxBatchSize, long MaxQueueDelayMicros
 
 public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress);
 
+/// <summary>A replica the health watcher took out of routing: why (the last failed probe that decided it) and since when.</summary>
+public sealed record UnreadyReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress, string Reason, DateTimeOffset Since);
+
 public sealed record TensorResponse(string Name, string Datatype, IReadOnlyList<long> Shape);
 
 /// <summary>Which package a deployment runs and why: the key, where it came from, and the inputs that were hashed.</summary>
@@ -66,7 +69,9 @@ public sealed record DeploymentResponse(
     string State,
     string? Error,
     string? NodeModelName,
+    // The replicas routed now: those the health watcher found not ready are listed apart, with the reason.
     IReadOnlyList<ReplicaResponse> Replicas,
+    IReadOnlyList<UnreadyReplicaResponse> UnreadyReplicas,
     IReadOnlyList<TensorResponse> Inputs,
     IReadOnlyList<TensorResponse> Outputs,
     PackageResponse Package,

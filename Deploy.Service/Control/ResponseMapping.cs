@@ -1,5 +1,6 @@
 using Deploy.Service.Apis;
 using Deploy.Service.Domain;
+using Deploy.Service.Health;
 using Deploy.Service.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +26,8 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
         plan.EffectiveTraffic.GetValueOrDefault(d.Name), plan.Mirror.GetValueOrDefault(d.Name),
         new BatchingResponse(d.MaxBatchSize, d.MaxQueueDelayMicroseconds),
         d.State, d.Error, d.NodeModelName,
-        JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson),
+        ReplicaHealth.Routed(d),
+        JsonText.Read<List<UnreadyReplicaResponse>>(d.UnreadyReplicasJson),
         JsonText.Read<List<TensorResponse>>(d.InputsJson),
         JsonText.Read<List<TensorResponse>>(d.OutputsJson),
         new PackageResponse(d.PackageKey, d.PackageSource, d.PackagePath, JsonText.Read<List<string>>(d.PackageInputsJson)),

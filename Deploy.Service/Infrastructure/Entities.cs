@@ -54,6 +54,12 @@ public sealed class DeploymentEntity
     public string OutputsJson { get; set; } = "[]";
     public string? ReservationId { get; set; }
 
+    /// <summary>
+    /// Replicas of <see cref="ReplicasJson"/> the health watcher took out of routing (JSON list of
+    /// <c>UnreadyReplica</c>): they stay loaded and reserved, and return to routing once a probe succeeds.
+    /// </summary>
+    public string UnreadyReplicasJson { get; set; } = "[]";
+
     // The package in use and how it was obtained (hit in the workspace cache, hit in a shared cache, or built).
     public string? PackageKey { get; set; }
     public string? PackageSource { get; set; }

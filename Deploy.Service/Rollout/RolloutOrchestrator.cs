@@ -256,6 +256,7 @@ public sealed class RolloutOrchestrator(
             current.ServingModel = modelId;
             current.NodeModelName = nodeModelName;
             current.ReplicasJson = JsonText.Write(replicas);
+            current.UnreadyReplicasJson = "[]";
             current.InputsJson = JsonText.Write(inputs);
             current.OutputsJson = JsonText.Write(outputs);
             current.ReservationId = reservationId;

@@ -2,6 +2,7 @@ using Contracts.Deploy.V1;
 using Deploy.Service.Apis;
 using Deploy.Service.Control;
 using Deploy.Service.Domain;
+using Deploy.Service.Health;
 using Deploy.Service.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -52,10 +53,11 @@ public sealed class RoutingTableReader(DeployDbContext db)
     /// <summary>
     /// A deployment is routable ("Healthy" here) exactly when it has serving replicas: during an update the old
     /// replicas keep serving, and a failed update leaves them serving, so the gateway never sees a half-made state.
+    /// Replicas the health watcher found not ready are left out; with none left the deployment is not routable.
     /// </summary>
     private static DeploymentRoute ToRoute(DeploymentEntity d, TrafficPlan plan)
     {
-        var replicas = JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson);
+        var replicas = ReplicaHealth.Routed(d);
         var route = new DeploymentRoute
         {
             Name = d.Name,

@@ -2,9 +2,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Contracts.Clients;
+using Contracts.Node.V1;
 using Deploy.Service.Apis;
 using Deploy.Service.Rollout;
+using GrpcLite;
 using TestSupport;
 
 namespace Deploy.Tests;
@@ -12,7 +16,15 @@ namespace Deploy.Tests;
 /// <summary>The whole platform (two inference nodes) started as the run command starts it.</summary>
 public sealed class TwoNodePlatform : IAsyncLifetime
 {
-    public PlatformFixture Platform { get; } = new(inferenceNodes: 2);
+    public TwoNodePlatform()
+    {
+        // The services inherit the AppHost's environment: a quick health watcher, so losses and recoveries show in seconds.
+        Environment.SetEnvironmentVariable("Deploy__HealthCheckSeconds", "1");
+        Environment.SetEnvironmentVariable("Deploy__HealthFailureThreshold", "2");
+        Platform = new PlatformFixture(inferenceNodes: 2);
+    }
+
+    public PlatformFixture Platform { get; }
     public Task InitializeAsync() => Platform.InitializeAsync();
     public Task DisposeAsync() => ((IAsyncLifetime)Platform).DisposeAsync();
 }
@@ -164,5 +176,105 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
             await Task.Delay(250);
         } while (DateTime.UtcNow < deadline);
         Assert.NotEqual(HttpStatusCode.OK, ready);
+    }
+    /// <summary>
+    /// After its rollout a deployment is watched: a node that stops answering leaves routing while the other replica
+    /// serves; with the model also unloaded from the other node the deployment is Unhealthy, naming both and why; each
+    /// replica comes back as it recovers, and every change is a new routing version and a line in the log.
+    /// </summary>
+    [Fact]
+    public async Task HealthWatcherTakesReplicasOutOfRoutingMarksUnhealthyAndRecovers()
+    {
+        var model = $"relu-{Guid.NewGuid():N}"[..16];
+        var v1 = await RegisterAsync(model, "test_relu");
+        var endpoint = $"hw-{Guid.NewGuid():N}"[..16];
+        await PutAsync($"/api/v1/endpoints/{endpoint}", """{"authMode":"key"}""");
+        await PutAsync($"/api/v1/endpoints/{endpoint}/deployments/watched",
+            $$$"""{"model":"{{{model}}}:{{{v1}}}","instanceCount":2,"cpuCores":0.25,"memoryGb":0.25}""");
+        var d = await WaitForAsync(endpoint, "watched", Settled, "the rollout");
+        Assert.True((string?)d["state"] == "Healthy", d.ToJsonString());
+        var nodeModel = (string)d["nodeModelName"]!;
+        var replicas = d["replicas"]!.AsArray().Select(r => (Name: (string)r!["nodeName"]!, Grpc: (string)r["grpcAddress"]!)).OrderBy(r => r.Name).ToList();
+        Assert.Equal(2, replicas.Count);
+        var (first, second) = (replicas[0], replicas[1]);
+
+        var resources = await fixture.Platform.GetResourcesAsync();
+        var deploy = new DeployClient(GrpcChannel.ForAddress(resources["deploy"].Addresses[1]));
+        async Task<(long Version, Contracts.Deploy.V1.DeploymentRoute Route)> RouteAsync()
+        {
+            var table = await deploy.GetRoutingTableAsync();
+            return (table.Version, table.Endpoints.Single(e => e.Name == endpoint).Deployments.Single(x => x.Name == "watched"));
+        }
+        var (startVersion, route) = await RouteAsync();
+        Assert.Equal(2, route.Replicas.Count);
+
+        var stoppedGroup = resources[second.Name].Pid ?? throw new InvalidOperationException($"{second.Name} has no process");
+        Signal("STOP", stoppedGroup);
+        try
+        {
+            // The second node stops answering: it leaves routing, the deployment stays Healthy on the first.
+            d = await WaitForAsync(endpoint, "watched", x => x["unreadyReplicas"]!.AsArray().Count == 1, "taking the stopped node out");
+            Assert.Equal("Healthy", (string?)d["state"]);
+            Assert.Equal(first.Name, (string?)Assert.Single(d["replicas"]!.AsArray())!["nodeName"]);
+            var unready = d["unreadyReplicas"]![0]!;
+            Assert.Equal(second.Name, (string?)unready["nodeName"]);
+            Assert.Contains("did not answer", (string?)unready["reason"]);
+            var (partialVersion, partial) = await RouteAsync();
+            Assert.True(partialVersion > startVersion);
+            Assert.Equal("Healthy", partial.State);
+            Assert.Equal(first.Name, Assert.Single(partial.Replicas).NodeName);
+
+            // The model goes away on the first node too: no ready replica, Unhealthy with both reasons, nothing routed.
+            await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc)).UnloadModelAsync(nodeModel);
+            d = await WaitForAsync(endpoint, "watched", x => (string?)x["state"] == "Unhealthy", "Unhealthy after the unload");
+            var error = (string)d["error"]!;
+            Assert.Contains("No ready replica", error);
+            Assert.Contains($"{first.Name}: model {nodeModel} is not loaded", error);
+            Assert.Contains($"{second.Name}: the node did not answer", error);
+            Assert.Empty(d["replicas"]!.AsArray());
+            var (downVersion, down) = await RouteAsync();
+            Assert.True(downVersion > partialVersion);
+            Assert.Equal("Unhealthy", down.State);
+            Assert.Empty(down.Replicas);
+        }
+        finally
+        {
+            Signal("CONT", stoppedGroup);
+        }
+
+        // The second node answers again: Healthy on it alone.
+        d = await WaitForAsync(endpoint, "watched", x => (string?)x["state"] == "Healthy", "recovery of the stopped node");
+        Assert.Equal(second.Name, (string?)Assert.Single(d["replicas"]!.AsArray())!["nodeName"]);
+        Assert.Null((string?)d["error"]);
+        var (upVersion, up) = await RouteAsync();
+        Assert.Equal("Healthy", up.State);
+        Assert.Equal(second.Name, Assert.Single(up.Replicas).NodeName);
+
+        // The model is loaded again on the first node: both replicas route.
+        await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc)).LoadModelAsync(new LoadModelRequest
+        {
+            ModelName = nodeModel, Location = Path.Combine((string)d["package"]!["path"]!, "model.onnx"), ModelVersion = $"{model}:{v1}",
+            Settings = new ModelSettings { IntraOpThreads = 1 },
+        });
+        d = await WaitForAsync(endpoint, "watched", x => x["replicas"]!.AsArray().Count == 2, "the reloaded replica back in routing");
+        Assert.Empty(d["unreadyReplicas"]!.AsArray());
+        var (lastVersion, last) = await RouteAsync();
+        Assert.True(lastVersion > upVersion);
+        Assert.Equal(2, last.Replicas.Count);
+
+        var logs = await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint}/deployments/watched/logs?tail=200");
+        Assert.Contains($"Replica on {second.Name} is not ready after", logs);
+        Assert.Contains("The deployment is Unhealthy", logs);
+        Assert.Contains("Healthy again", logs);
+        Assert.Contains($"Replica on {first.Name} is ready again", logs);
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/endpoints/{endpoint}")).StatusCode);
+    }
+
+    /// <summary>SIGSTOP / SIGCONT to a whole process group (an inference node the AppHost started).</summary>
+    private static void Signal(string signal, int processGroup)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, "--", "-" + processGroup]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 }

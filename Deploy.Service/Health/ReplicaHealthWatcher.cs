@@ -1,0 +1,208 @@
+using Contracts.Clients;
+using Contracts.Node.V1;
+using Deploy.Service.Apis;
+using Deploy.Service.Control;
+using Deploy.Service.Domain;
+using Deploy.Service.Infrastructure;
+using Deploy.Service.Rollout;
+using Deploy.Service.Routing;
+using GrpcLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ComputeNode = Contracts.Compute.V1.Node;
+
+namespace Deploy.Service.Health;
+
+/// <summary>
+/// Watches the replicas of every serving deployment after its rollout: every <see cref="DeployOptions.HealthCheckSeconds"/>
+/// it asks each inference node which models it has ready (node.v1 ListModels, the control service the rollout loads
+/// through) and Compute which nodes still send heartbeats. <see cref="ReplicaHealth"/> decides what a round changes;
+/// a change is stored with a new routing version under the endpoint's lock (as a rollout's switch is), published as
+/// RoutingChanged (and DeploymentStateChanged when the state moves) and written to the deployment's log.
+/// </summary>
+public sealed class ReplicaHealthWatcher(
+    IServiceScopeFactory scopes,
+    DeploymentLog log,
+    IOptions<DeployOptions> options,
+    ILogger<ReplicaHealthWatcher> logger) : BackgroundService
+{
+    // (deployment, node-local model name, node) → failed probes in a row. Only the watcher's loop touches it.
+    private readonly Dictionary<(Guid, string, string), int> _failures = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.HealthCheckSeconds <= 0) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HealthCheckSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await CheckOnceAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "A round of replica health checks failed; the next round tries again");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One round: probe every node once, decide per deployment, store and publish what changed.</summary>
+    public async Task CheckOnceAsync(CancellationToken ct)
+    {
+        List<DeploymentEntity> watched;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+            watched = await db.Deployments.AsNoTracking()
+                .Where(d => d.NodeModelName != null && d.State != DeploymentStates.Deleting)
+                .ToListAsync(ct);
+        }
+        if (watched.Count == 0)
+        {
+            _failures.Clear();
+            return;
+        }
+
+        var replicas = watched.ToDictionary(d => d.Id, d => JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson));
+        var nodes = replicas.Values.SelectMany(r => r).Select(r => r.GrpcAddress).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var probes = await Task.WhenAll(nodes.Select(address => ProbeNodeAsync(address, ct)));
+        var byAddress = nodes.Zip(probes).ToDictionary(p => p.First, p => p.Second, StringComparer.OrdinalIgnoreCase);
+        var heartbeats = await ReadComputesAsync(watched.Select(d => d.Compute).Distinct().ToList(), ct);
+
+        var now = DateTimeOffset.UtcNow;
+        var seen = new HashSet<(Guid, string, string)>();
+        foreach (var d in watched)
+        {
+            var round = new Dictionary<string, ReplicaProbe>();
+            foreach (var replica in replicas[d.Id])
+            {
+                var failure = Failure(d, replica, byAddress[replica.GrpcAddress], heartbeats);
+                var key = (d.Id, d.NodeModelName!, replica.NodeName);
+                seen.Add(key);
+                var count = failure is null ? 0 : _failures.GetValueOrDefault(key) + 1;
+                if (count == 0) _failures.Remove(key);
+                else _failures[key] = count;
+                round[replica.NodeName] = new ReplicaProbe(failure, count);
+            }
+            if (ReplicaHealth.Decide(d, round, options.Value.HealthFailureThreshold, now) is { } change)
+                await ApplyAsync(d, change, now, ct);
+        }
+        foreach (var stale in _failures.Keys.Where(k => !seen.Contains(k)).ToList()) _failures.Remove(stale);
+    }
+
+    private sealed record NodeProbe(IReadOnlyDictionary<string, ModelStatus>? Models, string? Failure);
+
+    private async Task<NodeProbe> ProbeNodeAsync(string grpcAddress, CancellationToken ct)
+    {
+        try
+        {
+            var node = new InferenceNodeClient(GrpcChannel.ForAddress(grpcAddress));
+            var deadline = DateTime.UtcNow.AddSeconds(options.Value.HealthProbeTimeoutSeconds);
+            var response = await node.ListModelsAsync(new CallOptions(Deadline: deadline, CancellationToken: ct));
+            return new NodeProbe(response.Models.GroupBy(m => m.ModelName).ToDictionary(g => g.Key, g => g.Last()), null);
+        }
+        catch (RpcException ex)
+        {
+            return new NodeProbe(null, $"the node did not answer the control probe ({ex.StatusCode}{(string.IsNullOrEmpty(ex.Detail) ? "" : ": " + ex.Detail)})");
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return new NodeProbe(null, $"the node did not answer the control probe ({ex.Message})");
+        }
+    }
+
+    /// <summary>Compute's view of the nodes, per compute it could read (compute name → node name → node). A compute it cannot read gives no verdict.</summary>
+    private async Task<Dictionary<string, Dictionary<string, ComputeNode>>> ReadComputesAsync(IReadOnlyList<string> computes, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Dictionary<string, ComputeNode>>();
+        await using var scope = scopes.CreateAsyncScope();
+        ComputeClient client;
+        try
+        {
+            client = scope.ServiceProvider.GetRequiredService<ComputeClient>();
+        }
+        catch (InvalidOperationException ex)
+        {
+            logger.LogDebug(ex, "Compute is not configured: replica health goes by the nodes' own answers only");
+            return result;
+        }
+        foreach (var compute in computes)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.HealthProbeTimeoutSeconds));
+                var target = await client.GetComputeAsync(compute, timeout.Token);
+                result[compute] = target.Nodes.GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.Last());
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                logger.LogDebug(ex, "Reading compute {Compute} failed: its nodes' heartbeats are not checked this round", compute);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Why a replica is not ready this round, or null when it is.</summary>
+    private static string? Failure(DeploymentEntity d, ReplicaResponse replica, NodeProbe probe,
+        IReadOnlyDictionary<string, Dictionary<string, ComputeNode>> computes)
+    {
+        var model = d.NodeModelName!;
+        if (probe.Failure is not null) return probe.Failure;
+        if (!probe.Models!.TryGetValue(model, out var status))
+            return $"model {model} is not loaded on the node (it has {probe.Models.Count} other model(s); was it restarted or the model unloaded?)";
+        if (status.State != ModelState.Ready)
+            return $"model {model} is {status.State.ToString().ToUpperInvariant()} on the node{(string.IsNullOrEmpty(status.Error) ? "" : ": " + status.Error)}";
+        if (computes.TryGetValue(d.Compute, out var nodes))
+        {
+            if (!nodes.TryGetValue(replica.NodeName, out var node)) return $"compute '{d.Compute}' no longer lists the node";
+            if (node.State != DeploymentStates.Healthy)
+            {
+                var last = node.LastHeartbeatUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(node.LastHeartbeatUnixMs).ToString("u") : "never";
+                return $"compute '{d.Compute}' reports the node {node.State}: heartbeat lease expired (last heartbeat {last})";
+            }
+        }
+        return null;
+    }
+
+    private async Task ApplyAsync(DeploymentEntity probed, HealthChange change, DateTimeOffset now, CancellationToken ct)
+    {
+        var version = 0L;
+        if (change.RoutingChanged)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+            version = await db.InTransactionAsync(async tx =>
+            {
+                await db.LockEndpointAsync(probed.EndpointName, tx);
+                var current = await db.Deployments.SingleOrDefaultAsync(x => x.Id == probed.Id, tx);
+                // Changed since it was read (a rollout switched, a user deleted it, …): the next round decides afresh.
+                if (current is null || current.NodeModelName != probed.NodeModelName || current.ReplicasJson != probed.ReplicasJson
+                    || current.UnreadyReplicasJson != probed.UnreadyReplicasJson || current.State != probed.State || current.Error != probed.Error)
+                    return 0L;
+                current.UnreadyReplicasJson = JsonText.Write(change.Unready);
+                current.State = change.State;
+                current.Error = change.Error;
+                current.UpdatedAt = now;
+                await db.SaveChangesAsync(tx);
+                return await db.BumpRoutingVersionAsync(tx);
+            }, ct);
+            if (version == 0) return;
+            var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
+            if (change.State != probed.State) await events.StateChangedAsync(probed.EndpointName, probed.Name, change.State, change.Error, ct);
+            await events.RoutingChangedAsync(probed.EndpointName, version, ct);
+        }
+        for (var i = 0; i < change.Log.Count; i++)
+        {
+            var (level, message) = change.Log[i];
+            var last = i == change.Log.Count - 1;
+            await log.WriteAsync(probed.EndpointName, probed.Name, level, message + (last && version > 0 ? $" (routing version {version})" : ""), ct);
+        }
+    }
+}
