@@ -4,12 +4,15 @@ using Registry.Service.Grpc;
 using Registry.Service.Infrastructure;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
+using ServiceDefaults.Messaging.Outbox;
+using Contracts.Events;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<RegistryDbContext>("registrydb");
 builder.AddServiceBus();
+builder.AddOutbox<RegistryDbContext>(events => events.Add<ModelRegistered>().Add<ModelDeleted>());
 builder.AddRegistryServices();
 builder.AddRegistryGrpc();
 

@@ -1,6 +1,5 @@
 using Registry.Service.Blobs;
 using Registry.Service.Models;
-using Registry.Service.Outbox;
 using ServiceDefaults.Configuration;
 
 namespace Registry.Service;
@@ -14,8 +13,6 @@ public static class RegistryServiceExtensions
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddScoped<ModelRegistrar>();
         builder.Services.AddScoped<ModelCatalog>();
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<OrphanBlobCollector>();
         return builder;
     }

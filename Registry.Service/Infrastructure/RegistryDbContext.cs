@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Registry.Service.Models;
-using Registry.Service.Outbox;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Registry.Service.Infrastructure;
 
@@ -73,17 +73,7 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.Property(u => u.CreatedAt).HasColumnName("created_at");
         });
 
-        modelBuilder.Entity<OutboxMessage>(e =>
-        {
-            e.ToTable("outbox_messages");
-            e.HasKey(m => m.Id);
-            e.Property(m => m.Id).HasColumnName("id");
-            e.Property(m => m.Type).HasColumnName("type");
-            e.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
-            e.Property(m => m.OccurredAt).HasColumnName("occurred_at");
-            e.Property(m => m.SentAt).HasColumnName("sent_at");
-            e.Property(m => m.Attempts).HasColumnName("attempts");
-            e.Property(m => m.LastError).HasColumnName("last_error");
-        });
+        // The shared outbox (ServiceDefaults): the table Migrations/20261122000000_Initial.cs creates is OutboxSchema's.
+        modelBuilder.ConfigureOutbox();
     }
 }

@@ -2,7 +2,7 @@ using Contracts.Events;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Registry.Service.Infrastructure;
-using Registry.Service.Outbox;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Registry.Service.Models;
 
@@ -81,7 +81,7 @@ public sealed class ModelCatalog(RegistryDbContext db, OutboxSignal outbox, ILog
                 if (rows == 0) return false;
                 var now = DateTimeOffset.UtcNow;
                 var eventId = Guid.NewGuid();
-                db.Enqueue(eventId, new ModelDeleted(eventId, name, found.Version, now), now);
+                db.AddOutboxEvent(eventId, new ModelDeleted(eventId, name, found.Version, now), now);
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
                 return true;

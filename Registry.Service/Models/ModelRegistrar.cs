@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Registry.Service.Blobs;
 using Registry.Service.Infrastructure;
 using Registry.Service.Onnx;
-using Registry.Service.Outbox;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Registry.Service.Models;
 
@@ -56,7 +56,7 @@ public sealed class ModelRegistrar(
             };
             db.ModelVersions.Add(entity);
             var eventId = Guid.NewGuid();
-            db.Enqueue(eventId, new ModelRegistered(eventId, name, number, framework, now), now);
+            db.AddOutboxEvent(eventId, new ModelRegistered(eventId, name, number, framework, now), now);
             await db.SaveChangesAsync(ct);
 
             // Content goes in place before the rows become visible, so a committed row always has its blob. If the

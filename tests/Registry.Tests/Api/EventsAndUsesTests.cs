@@ -6,7 +6,7 @@ using GrpcLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Service.Infrastructure;
-using Registry.Service.Outbox;
+using ServiceDefaults.Messaging.Outbox;
 using Registry.Tests.Support;
 using TestSupport;
 
@@ -67,7 +67,7 @@ public sealed class EventsAndUsesTests(InfrastructureFixture infrastructure) : I
             {
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var eventId = Guid.NewGuid();
-                db.Enqueue(eventId, new ModelRegistered(eventId, "ghost", 1, "onnx", DateTimeOffset.UtcNow), DateTimeOffset.UtcNow);
+                db.AddOutboxEvent(eventId, new ModelRegistered(eventId, "ghost", 1, "onnx", DateTimeOffset.UtcNow), DateTimeOffset.UtcNow);
                 await db.SaveChangesAsync();
                 await transaction.RollbackAsync();
             });
