@@ -1,24 +1,34 @@
 namespace Inference.Bench;
 
-internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeSpan Warmup, int[] Concurrency, string[] Models)
+internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeSpan Warmup, int[] Concurrency, string[] Models, string[] Paths)
 {
+    public static readonly string[] AllPaths = ["rest-json", "rest-json+batch", "rest-binary", "rest-binary+batch", "grpc", "grpc+batch"];
+
     public static BenchOptions Parse(string[] args)
     {
         var folder = "out/models";
-        var quick = false;
+        var duration = TimeSpan.FromMilliseconds(2000);
+        var warmup = TimeSpan.FromMilliseconds(500);
+        int[] concurrency = [1, 8, 32];
         string[] models = ["identity", "mlp", "cnn", "resnet", "transformer"];
+        var paths = AllPaths;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--models": folder = args[++i]; break;
-                case "--quick": quick = true; break;
+                case "--quick": duration = TimeSpan.FromMilliseconds(400); warmup = TimeSpan.FromMilliseconds(100); break;
                 case "--only": models = args[++i].Split(','); break;
-                default: throw new ArgumentException($"Unknown argument {args[i]}; use --models DIR, --quick, --only m1,m2");
+                case "--paths": paths = args[++i].Split(','); break;
+                case "--concurrency": concurrency = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--duration": duration = TimeSpan.FromSeconds(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
+                case "--warmup": warmup = TimeSpan.FromSeconds(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
+                default:
+                    throw new ArgumentException($"Unknown argument {args[i]}; use --models DIR, --quick, --only m1,m2, --paths {string.Join(',', AllPaths)}, --concurrency 1,8,32, --duration SECONDS, --warmup SECONDS");
             }
         }
-        return quick
-            ? new BenchOptions(folder, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(100), [1, 8, 32], models)
-            : new BenchOptions(folder, TimeSpan.FromMilliseconds(1500), TimeSpan.FromMilliseconds(300), [1, 8, 32], models);
+        var unknown = paths.Except(AllPaths).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"Unknown path(s) {string.Join(',', unknown)}; known: {string.Join(',', AllPaths)}");
+        return new BenchOptions(folder, duration, warmup, concurrency, models, paths);
     }
 }

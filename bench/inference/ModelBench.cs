@@ -26,13 +26,25 @@ internal static class ModelBench
         foreach (var c in options.Concurrency)
             report.Add(name, "raw", c, await LoadRunner.RunSync(() => session.Run([tensor]), c, options.Warmup, options.Duration));
 
+        // What batching can at best buy: one Run of MaxBatchSize rows, counted per row (throughput and CPU are per row).
+        if (spec.HasDynamicBatchDimension)
+        {
+            var rows = shape.ToArray();
+            rows[0] = MaxBatchSize;
+            var stacked = Tensor.FromArray(spec.Name, rows, Enumerable.Repeat(values, MaxBatchSize).SelectMany(v => v).ToArray());
+            var m = await LoadRunner.RunSync(() => session.Run([stacked]), 1, options.Warmup, options.Duration);
+            report.Add(name, $"raw-batch{MaxBatchSize}/row", 1, m with { Throughput = m.Throughput * MaxBatchSize, CpuMicrosecondsPerRequest = m.CpuMicrosecondsPerRequest / MaxBatchSize });
+        }
+
         await Load(node, name, path, batching: false);
         await Load(node, name + "-b", path, batching: true);
         var json = JsonBody(spec.Name, shape, values);
         var (binary, headerLength) = BinaryBody(spec.Name, shape, values);
 
-        foreach (var (protocol, batched) in new[] { ("rest-json", false), ("rest-json", true), ("rest-binary", false), ("rest-binary", true), ("grpc", false), ("grpc", true) })
+        foreach (var benchPath in options.Paths)
         {
+            var batched = benchPath.EndsWith("+batch", StringComparison.Ordinal);
+            var protocol = batched ? benchPath[..^"+batch".Length] : benchPath;
             var model = batched ? name + "-b" : name;
             var grpcRequest = GrpcRequest(model, spec.Name, shape, values);
             Func<Task> call = protocol switch
@@ -42,7 +54,7 @@ internal static class ModelBench
                 _ => () => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer", grpcRequest),
             };
             foreach (var c in options.Concurrency)
-                report.Add(name, batched ? protocol + "+batch" : protocol, c, await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration));
+                report.Add(name, benchPath, c, await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration));
         }
 
         await node.Http.DeleteAsync($"/admin/models/{name}");

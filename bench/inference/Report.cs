@@ -18,7 +18,7 @@ internal sealed class Report
             if (unbatched is not null) batched = $"{m.Throughput / unbatched.Throughput,6:F2}x unbatched";
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{model,-12} {path,-18} c={concurrency,-3} {m.Throughput,10:F0} req/s  p50 {m.P50Microseconds,9:F0} us  p99 {m.P99Microseconds,9:F0} us  {ratio,-12} {batched}{(m.Errors > 0 ? $"  errors {m.Errors}" : "")}"));
+            $"{model,-12} {path,-18} c={concurrency,-3} {m.Throughput,10:F0} req/s  p50 {m.P50Microseconds,9:F0} us  p99 {m.P99Microseconds,9:F0} us  cpu {m.CpuMicrosecondsPerRequest,6:F0} us/req  {ratio,-12} {batched}{(m.Errors > 0 ? $"  errors {m.Errors}" : "")}"));
     }
 
     public void PrintSummary()
@@ -30,6 +30,11 @@ internal sealed class Report
         var rest = Find("identity", "rest-binary", 1);
         if (raw is not null && grpc is not null)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  identity p50 overhead at c=1: gRPC {grpc.P50Microseconds - raw.P50Microseconds:F0} us, REST binary {(rest?.P50Microseconds ?? double.NaN) - raw.P50Microseconds:F0} us (target <= 100 us)"));
+        var restFloor = Find(TransportFloor.Model, "rest-live", 1);
+        var grpcFloor = Find(TransportFloor.Model, "grpc-live", 1);
+        if (restFloor is not null && grpcFloor is not null && raw is not null && grpc is not null && rest is not null)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    of which the round trip itself (server-live, no inference): gRPC {grpcFloor.P50Microseconds:F0} us, REST {restFloor.P50Microseconds:F0} us; the node's own work: gRPC {grpc.P50Microseconds - raw.P50Microseconds - grpcFloor.P50Microseconds:F0} us, REST binary {rest.P50Microseconds - raw.P50Microseconds - restFloor.P50Microseconds:F0} us"));
         foreach (var c in new[] { 1, 8, 32 })
         {
             var cnnRaw = Find("cnn", "raw", c);
