@@ -4,12 +4,15 @@ using Compute.Service.Grpc;
 using Compute.Service.Infrastructure;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
+using ServiceDefaults.Messaging.Outbox;
+using Contracts.Events;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<ComputeDbContext>("computedb");
 builder.AddServiceBus();
+builder.AddOutbox<ComputeDbContext>(events => events.Add<ComputeTargetChanged>());
 builder.AddComputeServices();
 builder.Services.AddComputeGrpc();
 

@@ -1,4 +1,5 @@
 using Contracts.Clients;
+using Contracts.Events;
 using Deploy.Service.Control;
 using Deploy.Service.Grpc;
 using Deploy.Service.Health;
@@ -10,6 +11,7 @@ using Deploy.Service.Rules;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Deploy.Service;
 
@@ -32,6 +34,7 @@ public static class DeployServiceExtensions
     {
         builder.AddServiceDatabase<DeployDbContext>("deploydb");
         builder.AddServiceBus(bus => bus.AddConsumer<ModelRegisteredConsumer>());
+        builder.AddOutbox<DeployDbContext>(events => events.Add<RoutingChanged>().Add<DeploymentStateChanged>());
         builder.Services.AddScoped<EndpointCommands>();
         builder.Services.AddScoped<DeploymentCommands>();
         builder.Services.AddScoped<DeployRuleCommands>();

@@ -1,27 +1,23 @@
+using Compute.Service.Infrastructure;
 using Contracts.Events;
-using MassTransit;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Compute.Service.Application;
 
 /// <summary>
-/// Publishes <see cref="ComputeTargetChanged"/> after the change is committed. There is no outbox here: a crash between
-/// commit and publish loses the event, but a compute left in Creating is provisioned again after a restart and published then.
+/// <see cref="ComputeTargetChanged"/> through the shared transactional outbox: <see cref="Changed"/> adds the event to
+/// the transaction of the change it reports (it is published exactly when that commits, even if the broker was down
+/// then); <see cref="Committed"/> after the commit sends it at once instead of at the relay's next poll.
 /// </summary>
-public sealed class ComputeEvents(IBus bus, TimeProvider clock, ILogger<ComputeEvents> logger)
+public sealed class ComputeEvents(OutboxSignal outbox, TimeProvider clock)
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
-
-    public async Task PublishChangedAsync(string name, string type, string state, string? error)
+    /// <summary>Adds the event to <paramref name="db"/>'s pending changes; the next SaveChanges in the transaction stores it.</summary>
+    public void Changed(ComputeDbContext db, string name, string type, string state, string? error)
     {
-        using var cts = new CancellationTokenSource(PublishTimeout);
-        try
-        {
-            await bus.Publish(new ComputeTargetChanged(Guid.NewGuid(), name, type, state, error, clock.GetUtcNow()), cts.Token);
-        }
-        catch (Exception ex)
-        {
-            // The change itself is committed; a broker outage must not turn it into an error for the caller.
-            logger.LogWarning(ex, "Could not publish ComputeTargetChanged for {Compute} ({State})", name, state);
-        }
+        var now = clock.GetUtcNow();
+        var id = Guid.NewGuid();
+        db.AddOutboxEvent(id, new ComputeTargetChanged(id, name, type, state, error, now), now);
     }
+
+    public void Committed() => outbox.Notify();
 }

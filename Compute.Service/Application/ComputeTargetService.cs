@@ -41,6 +41,7 @@ public sealed class ComputeTargetService(
                     await EnsureQuotaStillCoversReservationsAsync(existing, spec, ct);
                 }
                 Apply(existing, spec, now);
+                events.Changed(db, name, spec.Type, ProvisioningStates.Creating, null);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 return isNew;
@@ -51,7 +52,7 @@ public sealed class ComputeTargetService(
             throw new ComputeException(ComputeErrorKind.AlreadyExists, $"Compute '{name}' was created by another request at the same moment; send the request again to update it.");
         }
 
-        await events.PublishChangedAsync(name, spec.Type, ProvisioningStates.Creating, null);
+        events.Committed();
         provisioning.Notify();
         return (name, created);
     }
@@ -59,7 +60,7 @@ public sealed class ComputeTargetService(
     /// <summary>Detach forgets an attached cluster without touching it; delete removes a created compute. Both refuse while reserved.</summary>
     public async Task RemoveAsync(string name, bool detach, CancellationToken ct)
     {
-        var removed = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -74,11 +75,12 @@ public sealed class ComputeTargetService(
                 throw new ComputeException(ComputeErrorKind.FailedPrecondition,
                     $"Compute '{target.Name}' is in use by {inUse.Count} reservation(s): {string.Join(", ", inUse.Take(10))}. Delete those deployments first.");
             db.ComputeTargets.Remove(target);
+            events.Changed(db, target.Name, target.Type, detach ? ProvisioningStates.Detached : ProvisioningStates.Deleted, null);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return target;
+            return true;
         });
-        await events.PublishChangedAsync(removed.Name, removed.Type, detach ? ProvisioningStates.Detached : ProvisioningStates.Deleted, null);
+        events.Committed();
     }
 
     private async Task<ComputeTargetEntity?> LockAsync(string name, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Compute.Service.Infrastructure;
 
@@ -8,6 +9,7 @@ public sealed class ComputeDbContext(DbContextOptions<ComputeDbContext> options)
     public DbSet<NodeEntity> Nodes => Set<NodeEntity>();
     public DbSet<ReservationEntity> Reservations => Set<ReservationEntity>();
     public DbSet<ReplicaEntity> Replicas => Set<ReplicaEntity>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     // Mirrors the hand-written migration (Infrastructure/Migrations): keep both in step.
     protected override void OnModelCreating(ModelBuilder model)
@@ -72,5 +74,7 @@ public sealed class ComputeDbContext(DbContextOptions<ComputeDbContext> options)
             e.Property(x => x.NodeName).HasColumnName("node_name");
             e.HasOne<NodeEntity>().WithMany().HasForeignKey(x => x.NodeName).OnDelete(DeleteBehavior.Restrict);
         });
+        // The shared transactional outbox (ServiceDefaults), created by Migrations/20261122010000_Outbox.cs.
+        model.ConfigureOutbox();
     }
 }

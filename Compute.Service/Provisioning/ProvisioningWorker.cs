@@ -46,15 +46,28 @@ public sealed class ProvisioningWorker(
             var error = await ProvisionAsync(target, tokens, ct);
             var state = error is null ? ProvisioningStates.Succeeded : ProvisioningStates.Failed;
             // Only if nobody changed the compute meanwhile: a newer request has its own provisioning run.
-            var updated = await db.ComputeTargets
-                .Where(t => t.Name == target.Name && t.Generation == target.Generation && t.ProvisioningState == ProvisioningStates.Creating)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.ProvisioningState, state)
-                    .SetProperty(t => t.Error, error)
-                    .SetProperty(t => t.UpdatedAt, clock.GetUtcNow()), ct);
+            // The new state and its event commit together (the shared outbox publishes the event once committed).
+            var updated = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                var rows = await db.ComputeTargets
+                    .Where(t => t.Name == target.Name && t.Generation == target.Generation && t.ProvisioningState == ProvisioningStates.Creating)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(t => t.ProvisioningState, state)
+                        .SetProperty(t => t.Error, error)
+                        .SetProperty(t => t.UpdatedAt, clock.GetUtcNow()), ct);
+                if (rows > 0)
+                {
+                    events.Changed(db, target.Name, target.Type, state, error);
+                    await db.SaveChangesAsync(ct);
+                }
+                await tx.CommitAsync(ct);
+                return rows;
+            });
             if (updated == 0) continue;
             logger.LogInformation("Compute {Compute} is {State} {Error}", target.Name, state, error);
-            await events.PublishChangedAsync(target.Name, target.Type, state, error);
+            events.Committed();
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         if (!ResourceNames.IsValid(name)) errors["deployment"] = [$"A deployment name is {ResourceNames.Rule}."];
         if (errors.Count > 0 || spec is null) return CommandFailure.Invalid(errors);
 
-        var (result, version, rolloutId, state) = await db.InTransactionAsync(async ct =>
+        var (result, _, rolloutId, _) = await db.InTransactionAsync(async ct =>
         {
             var endpoint = await db.LockEndpointAsync(endpointName, ct);
             if (endpoint is null or { ProvisioningState: "Deleting" })
@@ -71,7 +71,8 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
             if (created) db.Deployments.Add(deployment);
             EndpointPlans.Apply(endpoint, decision.Plan!);
             await db.SaveChangesAsync(ct);
-            var v = await db.BumpRoutingVersionAsync(ct);
+            if (specChanged) events.StateChanged(endpointName, name, deployment.State, null);
+            var v = await events.RoutingChangedAsync(endpointName, ct);
             var livePlan = decision.Plan!;
             return (CommandResult<DeploymentResponse>.Ok(ResponseMapping.ToResponse(deployment, livePlan), created), v,
                 specChanged ? deployment.Id : (Guid?)null, deployment.State);
@@ -84,15 +85,14 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 $"{(result.Created ? "Created" : "Updated")}: model {spec.Model}, compute {spec.Compute}, {spec.InstanceCount} instance(s) of " +
                 $"{spec.CpuCores} cores / {spec.MemoryGb} GB / {spec.Gpus} GPU(s); rollout queued", cancellationToken);
             rollouts.Enqueue(id);
-            await events.StateChangedAsync(endpointName, name, state, null, cancellationToken);
         }
-        await events.RoutingChangedAsync(endpointName, version, cancellationToken);
+        events.Committed();
         return result;
     }
 
     public async Task<CommandFailure?> DeleteAsync(string endpointName, string name, CancellationToken cancellationToken)
     {
-        var (failure, version, id) = await db.InTransactionAsync(async ct =>
+        var (failure, _, id) = await db.InTransactionAsync(async ct =>
         {
             var endpoint = await db.LockEndpointAsync(endpointName, ct);
             if (endpoint is null or { ProvisioningState: "Deleting" })
@@ -105,20 +105,20 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
             deployment.State = DeploymentStates.Deleting;
             deployment.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(ct);
-            return ((CommandFailure?)null, await db.BumpRoutingVersionAsync(ct), deployment.Id);
+            events.StateChanged(endpointName, name, DeploymentStates.Deleting, null);
+            return ((CommandFailure?)null, await events.RoutingChangedAsync(endpointName, ct), deployment.Id);
         }, cancellationToken);
         if (failure is not null) return failure;
 
         rollouts.Enqueue(id);
-        await events.StateChangedAsync(endpointName, name, DeploymentStates.Deleting, null, cancellationToken);
-        await events.RoutingChangedAsync(endpointName, version, cancellationToken);
+        events.Committed();
         return null;
     }
 
     /// <summary>PUT …/traffic (<paramref name="mirror"/> false) or PUT …/mirror (true).</summary>
     public async Task<CommandFailure?> SetSplitAsync(string endpointName, IReadOnlyDictionary<string, double> split, bool mirror, CancellationToken cancellationToken)
     {
-        var (failure, version) = await db.InTransactionAsync(async ct =>
+        var (failure, _) = await db.InTransactionAsync(async ct =>
         {
             var endpoint = await db.LockEndpointAsync(endpointName, ct);
             if (endpoint is null or { ProvisioningState: "Deleting" })
@@ -129,9 +129,9 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 return (r.IsConflict ? CommandFailure.Conflict(r.Rule, r.Field, r.Message) : CommandFailure.Invalid(r.Rule, r.Field, r.Message), 0L);
             EndpointPlans.Apply(endpoint, decision.Plan!);
             await db.SaveChangesAsync(ct);
-            return ((CommandFailure?)null, await db.BumpRoutingVersionAsync(ct));
+            return ((CommandFailure?)null, await events.RoutingChangedAsync(endpointName, ct));
         }, cancellationToken);
-        if (failure is null) await events.RoutingChangedAsync(endpointName, version, cancellationToken);
+        if (failure is null) events.Committed();
         return failure;
     }
 

@@ -47,12 +47,12 @@ public sealed class EndpointCommands(
             endpoint.MaxBodyBytes = request.MaxBodyBytes is { } b ? (long)b : (created ? options.Value.DefaultMaxBodyBytes : endpoint.MaxBodyBytes);
             endpoint.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
-            var v = routingChanged ? await db.BumpRoutingVersionAsync(ct) : 0;
+            var v = routingChanged ? await events.RoutingChangedAsync(name, ct) : 0;
             var deployments = await db.LiveDeploymentsAsync(name, ct);
             return (CommandResult<EndpointResponse>.Ok(mapping.ToResponse(endpoint, deployments), created), v);
         }, cancellationToken);
 
-        if (version > 0) await events.RoutingChangedAsync(name, version, cancellationToken);
+        if (version > 0) events.Committed();
         return result;
     }
 
@@ -62,7 +62,7 @@ public sealed class EndpointCommands(
     /// </summary>
     public async Task<CommandFailure?> DeleteAsync(string name, CancellationToken cancellationToken)
     {
-        var (failure, version, deploymentIds) = await db.InTransactionAsync(async ct =>
+        var (failure, _, deploymentIds) = await db.InTransactionAsync(async ct =>
         {
             var endpoint = await db.LockEndpointAsync(name, ct);
             if (endpoint is null or { ProvisioningState: "Deleting" })
@@ -72,13 +72,13 @@ public sealed class EndpointCommands(
             var deployments = await db.Deployments.Where(d => d.EndpointName == name).ToListAsync(ct);
             foreach (var d in deployments) d.State = DeploymentStates.Deleting;
             await db.SaveChangesAsync(ct);
-            return ((CommandFailure?)null, await db.BumpRoutingVersionAsync(ct), deployments.Select(d => d.Id).ToList());
+            return ((CommandFailure?)null, await events.RoutingChangedAsync(name, ct), deployments.Select(d => d.Id).ToList());
         }, cancellationToken);
 
         if (failure is not null) return failure;
         foreach (var id in deploymentIds) rollouts.Enqueue(id);
         rollouts.EnqueueEndpointCleanup(name);
-        await events.RoutingChangedAsync(name, version, cancellationToken);
+        events.Committed();
         return null;
     }
 

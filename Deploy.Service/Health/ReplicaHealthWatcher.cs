@@ -178,6 +178,7 @@ public sealed class ReplicaHealthWatcher(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+            var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
             version = await db.InTransactionAsync(async tx =>
             {
                 await db.LockEndpointAsync(probed.EndpointName, tx);
@@ -191,12 +192,11 @@ public sealed class ReplicaHealthWatcher(
                 current.Error = change.Error;
                 current.UpdatedAt = now;
                 await db.SaveChangesAsync(tx);
-                return await db.BumpRoutingVersionAsync(tx);
+                if (change.State != probed.State) events.StateChanged(probed.EndpointName, probed.Name, change.State, change.Error);
+                return await events.RoutingChangedAsync(probed.EndpointName, tx);
             }, ct);
             if (version == 0) return;
-            var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
-            if (change.State != probed.State) await events.StateChangedAsync(probed.EndpointName, probed.Name, change.State, change.Error, ct);
-            await events.RoutingChangedAsync(probed.EndpointName, version, ct);
+            events.Committed();
         }
         for (var i = 0; i < change.Log.Count; i++)
         {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Deploy.Service.Infrastructure;
 
@@ -10,6 +11,7 @@ public sealed class DeployDbContext(DbContextOptions<DeployDbContext> options) :
     public DbSet<DeployRuleFiring> DeployRuleFirings => Set<DeployRuleFiring>();
     public DbSet<DeploymentLogEntry> DeploymentLogs => Set<DeploymentLogEntry>();
     public DbSet<RoutingState> RoutingStates => Set<RoutingState>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -48,5 +50,7 @@ public sealed class DeployDbContext(DbContextOptions<DeployDbContext> options) :
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).ValueGeneratedNever();
         });
+        // The shared transactional outbox (ServiceDefaults), created by Migrations/20261122020000_Outbox.cs.
+        model.ConfigureOutbox();
     }
 }

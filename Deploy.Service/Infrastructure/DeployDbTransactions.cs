@@ -38,7 +38,10 @@ internal static class DeployDbTransactions
         (await db.Endpoints.FromSql($"""SELECT * FROM endpoints WHERE "Name" = {name} FOR UPDATE""").ToListAsync(cancellationToken))
         .SingleOrDefault();
 
-    /// <summary>Increments the routing version inside the caller's transaction; the row lock orders routing changes.</summary>
+    /// <summary>
+    /// Increments the routing version inside the caller's transaction; the row lock orders routing changes. Callers go
+    /// through <c>RoutingEvents.RoutingChangedAsync</c>, which writes the RoutingChanged event to the outbox with it.
+    /// </summary>
     public static async Task<long> BumpRoutingVersionAsync(this DeployDbContext db, CancellationToken cancellationToken) =>
         (await db.Database
             .SqlQuery<long>($"""UPDATE routing_state SET "Version" = "Version" + 1 WHERE "Id" = 1 RETURNING "Version" AS "Value" """)

@@ -222,15 +222,25 @@ public sealed class RolloutOrchestrator(
         var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
         // Only the visible state of a first rollout moves; a serving deployment stays Transitioning until the switch.
         var target = d.NodeModelName is null ? state : DeploymentStates.Transitioning;
-        var changed = await db.Deployments
-            .Where(x => x.Id == d.Id && x.Generation == generation && x.State != DeploymentStates.Deleting && x.State != target)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, target), ct);
-        if (package is not null)
-            await db.Deployments.Where(x => x.Id == d.Id && x.Generation == generation).ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.PackageKey, package.Key).SetProperty(x => x.PackageSource, package.Source)
-                .SetProperty(x => x.PackagePath, package.Directory)
-                .SetProperty(x => x.PackageInputsJson, JsonText.Write(package.HashInputs)), ct);
-        if (changed > 0) await scope.ServiceProvider.GetRequiredService<RoutingEvents>().StateChangedAsync(d.EndpointName, d.Name, target, null, ct);
+        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
+        var changed = await db.InTransactionAsync(async tx =>
+        {
+            var rows = await db.Deployments
+                .Where(x => x.Id == d.Id && x.Generation == generation && x.State != DeploymentStates.Deleting && x.State != target)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, target), tx);
+            if (package is not null)
+                await db.Deployments.Where(x => x.Id == d.Id && x.Generation == generation).ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.PackageKey, package.Key).SetProperty(x => x.PackageSource, package.Source)
+                    .SetProperty(x => x.PackagePath, package.Directory)
+                    .SetProperty(x => x.PackageInputsJson, JsonText.Write(package.HashInputs)), tx);
+            if (rows > 0)
+            {
+                events.StateChanged(d.EndpointName, d.Name, target, null);
+                await db.SaveChangesAsync(tx);
+            }
+            return rows;
+        }, ct);
+        if (changed > 0) events.Committed();
     }
 
     /// <summary>Makes the new replicas the routed ones; returns what served before, or null when this generation is stale.</summary>
@@ -239,11 +249,12 @@ public sealed class RolloutOrchestrator(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
-        var (previous, version) = await db.InTransactionAsync(async tx =>
+        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
+        var previous = await db.InTransactionAsync(async tx =>
         {
             await db.LockEndpointAsync(d.EndpointName, tx);
             var current = await db.Deployments.SingleOrDefaultAsync(x => x.Id == d.Id, tx);
-            if (current is null || current.Generation != generation || current.State == DeploymentStates.Deleting) return ((DeploymentEntity?)null, 0L);
+            if (current is null || current.Generation != generation || current.State == DeploymentStates.Deleting) return null;
             var before = new DeploymentEntity
             {
                 EndpointName = current.EndpointName, Name = current.Name, Model = current.Model, Compute = current.Compute,
@@ -267,12 +278,11 @@ public sealed class RolloutOrchestrator(
             current.ForceRebuild = false;
             current.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(tx);
-            return (before, await db.BumpRoutingVersionAsync(tx));
+            events.StateChanged(d.EndpointName, d.Name, DeploymentStates.Healthy, null);
+            await events.RoutingChangedAsync(d.EndpointName, tx);
+            return before;
         }, ct);
-        if (previous is null) return null;
-        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
-        await events.StateChangedAsync(d.EndpointName, d.Name, DeploymentStates.Healthy, null, ct);
-        await events.RoutingChangedAsync(d.EndpointName, version, ct);
+        if (previous is not null) events.Committed();
         return previous;
     }
 
@@ -280,6 +290,7 @@ public sealed class RolloutOrchestrator(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
+        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
         var version = await db.InTransactionAsync(async tx =>
         {
             await db.LockEndpointAsync(d.EndpointName, tx);
@@ -290,12 +301,10 @@ public sealed class RolloutOrchestrator(
             current.RolledOutGeneration = generation;
             current.UpdatedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(tx);
-            return await db.BumpRoutingVersionAsync(tx);
+            events.StateChanged(d.EndpointName, d.Name, state, reason);
+            return await events.RoutingChangedAsync(d.EndpointName, tx);
         }, ct);
-        if (version == 0) return;
-        var events = scope.ServiceProvider.GetRequiredService<RoutingEvents>();
-        await events.StateChangedAsync(d.EndpointName, d.Name, state, reason, ct);
-        await events.RoutingChangedAsync(d.EndpointName, version, ct);
+        if (version > 0) events.Committed();
     }
 
     private async Task UndoAsync(DeploymentEntity d, List<Placement> loaded, string nodeModelName, string? reservationId, CancellationToken ct)

@@ -1,36 +1,39 @@
 using Contracts.Events;
-using MassTransit;
+using Deploy.Service.Infrastructure;
+using ServiceDefaults.Messaging.Outbox;
 
 namespace Deploy.Service.Routing;
 
 /// <summary>
-/// Publishes routing and state changes after their transaction commits. There is no transactional outbox here
-/// (MassTransit.EntityFrameworkCore is absent), so a lost event is possible; the gateway recovers because
-/// every event carries the routing version and GetRoutingTable always serves the full, current table.
+/// Routing and state changes as events, through the shared transactional outbox: they are written in the transaction
+/// of the change they report (call these inside it, on the scope's <see cref="DeployDbContext"/>), so an event goes out
+/// exactly when its change commits, and still goes out if the broker was down then. <see cref="Committed"/> after the
+/// commit sends them at once instead of at the relay's next poll.
 /// </summary>
-public sealed class RoutingEvents(IPublishEndpoint publish, ILogger<RoutingEvents> logger)
+public sealed class RoutingEvents(DeployDbContext db, OutboxSignal outbox)
 {
-    public async Task RoutingChangedAsync(string endpoint, long version, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Takes the next routing version (the row lock orders every routing change) and adds RoutingChanged carrying it;
+    /// saves the context's pending changes. Returns the version.
+    /// </summary>
+    public async Task<long> RoutingChangedAsync(string endpoint, CancellationToken cancellationToken)
     {
-        try
-        {
-            await publish.Publish(new RoutingChanged(Guid.NewGuid(), endpoint, version, DateTimeOffset.UtcNow), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Publishing RoutingChanged {Endpoint} v{Version} failed; gateways catch up through GetRoutingTable", endpoint, version);
-        }
+        var version = await db.BumpRoutingVersionAsync(cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        var id = Guid.NewGuid();
+        db.AddOutboxEvent(id, new RoutingChanged(id, endpoint, version, now), now);
+        await db.SaveChangesAsync(cancellationToken);
+        return version;
     }
 
-    public async Task StateChangedAsync(string endpoint, string deployment, string state, string? error, CancellationToken cancellationToken = default)
+    /// <summary>Adds DeploymentStateChanged to the context's pending changes (the next SaveChanges in the transaction stores it).</summary>
+    public void StateChanged(string endpoint, string deployment, string state, string? error)
     {
-        try
-        {
-            await publish.Publish(new DeploymentStateChanged(Guid.NewGuid(), endpoint, deployment, state, error, DateTimeOffset.UtcNow), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Publishing DeploymentStateChanged {Endpoint}/{Deployment} failed", endpoint, deployment);
-        }
+        var now = DateTimeOffset.UtcNow;
+        var id = Guid.NewGuid();
+        db.AddOutboxEvent(id, new DeploymentStateChanged(id, endpoint, deployment, state, error, now), now);
     }
+
+    /// <summary>After the commit: wakes the relay.</summary>
+    public void Committed() => outbox.Notify();
 }

@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
+using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using TestSupport;
 
 namespace Deploy.Tests;
@@ -8,7 +11,8 @@ namespace Deploy.Tests;
 public sealed class InfrastructureCollection : ICollectionFixture<InfrastructureFixture>;
 
 /// <summary>Deploy.Service in-process on the fixture's real PostgreSQL (its own database) and RabbitMQ.</summary>
-public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, string database) : WebApplicationFactory<Program>
+public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, string database, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
 {
     public const string PublicBaseUrl = "http://gateway.test:8080";
 
@@ -20,5 +24,9 @@ public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, s
         builder.UseSetting("Deploy:PublicBaseUrl", PublicBaseUrl);
         builder.UseSetting("Deploy:DataRoot", Path.Combine(infrastructure.RootDirectory, "data-" + database));
         builder.UseSetting("Deploy:RescanSeconds", "3600");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+        // Start the bus before the host counts as started: a factory disposed before its bus was up would otherwise
+        // leave that bus starting afterwards, with a disposed container, taking messages off the next factory's queue.
+        builder.ConfigureTestServices(services => services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true));
     }
 }

@@ -10,6 +10,9 @@ public sealed class BusObserver : IAsyncDisposable
     private readonly ConcurrentQueue<ComputeTargetChanged> _received = new();
     private IBusControl? _bus;
 
+    /// <summary>Every event received so far, in arrival order.</summary>
+    public IReadOnlyCollection<ComputeTargetChanged> Received => _received;
+
     public static async Task<BusObserver> StartAsync(string amqpUri)
     {
         var observer = new BusObserver();
