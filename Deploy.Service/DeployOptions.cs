@@ -42,5 +42,5 @@ public sealed class DeployOptions
     [Range(1, 1000)] public int HealthFailureThreshold { get; set; } = 2;
 
     /// <summary>How long one probe of a node may take before it counts as failed.</summary>
-    [Range(0.1, 600)] public double HealthProbeTimeoutSeconds { get; set; } = 3;
+    [Range(0.1, 600)] public double HealthProbeTimeoutSeconds { get; set; } = 5;
 }
