@@ -21,6 +21,8 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly byte[][] _outputNames;
     private readonly Dictionary<string, int> _inputIndex;
     private readonly Dictionary<string, int> _outputIndex;
+    // Per output, how to know its shape before Run (null: only ORT knows), so ORT writes straight into a buffer we own.
+    private readonly OutputShapePlan?[] _outputPlans;
 
     private InferenceSession(SessionHandle session, OrtEnvironment env, string provider, string? fallbackReason)
     {
@@ -34,7 +36,11 @@ public sealed unsafe class InferenceSession : IDisposable
         _outputNames = Outputs.Select(o => PinnedUtf8(o.Name)).ToArray();
         _inputIndex = Inputs.Select((t, i) => (t.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         _outputIndex = Outputs.Select((t, i) => (t.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        _outputPlans = Outputs.Select(o => OutputShapePlan.For(o, Inputs)).ToArray();
     }
+
+    /// <summary>How many of this session's outputs are written by ORT straight into buffers we allocate (their shapes are known before Run).</summary>
+    public int PreallocatedOutputCount => _outputPlans.Count(p => p is { Enabled: true });
 
     public IReadOnlyList<TensorInfo> Inputs { get; }
     public IReadOnlyList<TensorInfo> Outputs { get; }
@@ -157,22 +163,66 @@ public sealed unsafe class InferenceSession : IDisposable
 
     /// <summary>
     /// Runs the model. Inputs are passed by name in any order; <paramref name="outputNames"/> null means every output, in model order.
-    /// Output buffers are allocated by ONNX Runtime and copied into managed arrays that the caller owns.
+    /// An output whose shape follows from the model's declared dimensions and the inputs' actual ones is written by ORT
+    /// straight into an array we allocate (no copy afterwards); any other output is allocated by ORT and copied out.
+    /// Either way the returned tensors own their buffers.
     /// </summary>
     public Tensor[] Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputNames = null)
+    {
+        try
+        {
+            return RunCore(inputs, outputNames, preallocate: true, out _);
+        }
+        catch (OrtException) when (AnyPreallocated(inputs, outputNames))
+        {
+            // A model may compute a shape other than the one it declares. Run again with ORT's own buffers: if that
+            // succeeds the declaration was wrong and those outputs are never preallocated again; if not, its error stands.
+            var result = RunCore(inputs, outputNames, preallocate: false, out var outIndexes);
+            foreach (var index in outIndexes) _outputPlans[index]?.Disable();
+            return result;
+        }
+    }
+
+    private bool AnyPreallocated(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputNames)
+    {
+        var count = outputNames?.Count ?? Outputs.Count;
+        for (var o = 0; o < count; o++)
+        {
+            var index = outputNames is null ? o : _outputIndex.GetValueOrDefault(outputNames[o], -1);
+            if (index >= 0 && _outputPlans[index] is { Enabled: true }) return true;
+        }
+        return false;
+    }
+
+    private Tensor[] RunCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputNames, bool preallocate, out int[] outIndexes)
     {
         var inputCount = inputs.Count;
         var outputCount = outputNames?.Count ?? Outputs.Count;
         var inNames = stackalloc IntPtr[inputCount];
         var outNames = stackalloc IntPtr[outputCount];
-        var outIndexes = stackalloc int[outputCount];
-        var pins = ArrayPool<MemoryHandle>.Shared.Rent(inputCount);
+        outIndexes = new int[outputCount];
+        // Inputs by model position, so output shapes can be read off the inputs' actual dimensions.
+        var byModelIndex = new Tensor?[Inputs.Count];
+        var pins = ArrayPool<MemoryHandle>.Shared.Rent(inputCount + outputCount);
+        var owned = new (byte[] Buffer, long[] Shape)?[outputCount];
         using var inValues = new ValueList(inputCount);
         using var outValues = new ValueList(outputCount);
         var sessionRef = false;
         try
         {
             _session.DangerousAddRef(ref sessionRef);
+            for (var i = 0; i < inputCount; i++)
+            {
+                var tensor = inputs[i];
+                if (!_inputIndex.TryGetValue(tensor.Name, out var index))
+                    throw new OrtException(OrtErrorCode.InvalidArgument, $"The model has no input named '{tensor.Name}'.");
+                inNames[i] = AddressOf(_inputNames[index]);
+                byModelIndex[index] = tensor;
+                inValues.Values[i] = tensor.ElementType == TensorElementType.String
+                    ? CreateStringValue(tensor)
+                    : CreateValueOver(tensor, out pins[i]);
+            }
+
             for (var o = 0; o < outputCount; o++)
             {
                 var index = outputNames is null ? o
@@ -180,17 +230,12 @@ public sealed unsafe class InferenceSession : IDisposable
                     : throw new OrtException(OrtErrorCode.InvalidArgument, $"The model has no output named '{outputNames[o]}'.");
                 outIndexes[o] = index;
                 outNames[o] = AddressOf(_outputNames[index]);
-            }
-
-            for (var i = 0; i < inputCount; i++)
-            {
-                var tensor = inputs[i];
-                if (!_inputIndex.TryGetValue(tensor.Name, out var index))
-                    throw new OrtException(OrtErrorCode.InvalidArgument, $"The model has no input named '{tensor.Name}'.");
-                inNames[i] = AddressOf(_inputNames[index]);
-                inValues.Values[i] = tensor.ElementType == TensorElementType.String
-                    ? CreateStringValue(tensor)
-                    : CreateValueOver(tensor, out pins[i]);
+                if (preallocate && _outputPlans[index] is { Enabled: true } plan && plan.TryResolve(byModelIndex, out var shape, out var bytes))
+                {
+                    var buffer = GC.AllocateUninitializedArray<byte>(checked((int)bytes));
+                    owned[o] = (buffer, shape);
+                    outValues.Values[o] = CreateValueOver(Outputs[index].ElementType, shape, buffer, out pins[inputCount + o]);
+                }
             }
 
             fixed (IntPtr* inPtrs = inValues.Values, outPtrs = outValues.Values)
@@ -200,26 +245,34 @@ public sealed unsafe class InferenceSession : IDisposable
 
             var results = new Tensor[outputCount];
             for (var o = 0; o < outputCount; o++)
-                results[o] = CopyOut(Outputs[outIndexes[o]].Name, outValues.Values[o]);
+            {
+                var name = Outputs[outIndexes[o]].Name;
+                results[o] = owned[o] is var (buffer, shape)
+                    ? Tensor.FromBytes(name, Outputs[outIndexes[o]].ElementType, shape, buffer)
+                    : CopyOut(name, outValues.Values[o]);
+            }
             return results;
         }
         finally
         {
-            for (var i = 0; i < inputCount; i++) pins[i].Dispose();
+            for (var i = 0; i < inputCount + outputCount; i++) pins[i].Dispose();
             ArrayPool<MemoryHandle>.Shared.Return(pins, clearArray: true);
             if (sessionRef) _session.DangerousRelease();
         }
     }
 
-    private IntPtr CreateValueOver(Tensor tensor, out MemoryHandle pin)
+    private IntPtr CreateValueOver(Tensor tensor, out MemoryHandle pin) => CreateValueOver(tensor.ElementType, tensor.Shape, tensor.Data, out pin);
+
+    // An OrtValue over memory we own, pinned until the caller disposes the handle (after Run).
+    private IntPtr CreateValueOver(TensorElementType type, long[] dims, ReadOnlyMemory<byte> data, out MemoryHandle pin)
     {
-        pin = tensor.Data.Length == 0 ? default : tensor.Data.Pin();
-        var data = tensor.Data.Length == 0 ? AddressOf(EmptyData) : (IntPtr)pin.Pointer;
+        pin = data.Length == 0 ? default : data.Pin();
+        var address = data.Length == 0 ? AddressOf(EmptyData) : (IntPtr)pin.Pointer;
         IntPtr value;
-        fixed (long* shape = tensor.Shape)
+        fixed (long* shape = dims)
         {
-            OrtApi.Check(OrtApi.CreateTensorWithDataAsOrtValue(_env.CpuMemory.DangerousGetHandle(), (void*)data, (nuint)tensor.Data.Length,
-                shape, (nuint)tensor.Shape.Length, tensor.ElementType, &value));
+            OrtApi.Check(OrtApi.CreateTensorWithDataAsOrtValue(_env.CpuMemory.DangerousGetHandle(), (void*)address, (nuint)data.Length,
+                shape, (nuint)dims.Length, type, &value));
         }
         return value;
     }

@@ -50,6 +50,52 @@ public sealed class OnnxRuntimeBindingTests
         Assert.Equal(x.Zip(y, (a, b) => a + b), sum);
     }
 
+    [Fact]
+    public void An_output_whose_shape_follows_from_the_inputs_is_written_into_a_buffer_we_own()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
+        Assert.Equal(1, session.PreallocatedOutputCount);
+        var x = Enumerable.Range(0, 20).Select(i => i * 0.25f).ToArray();
+        var y = Assert.Single(session.Run([Tensor.FromArray("x", [5, 4], x)]));
+        Assert.Equal([5L, 3], y.Shape);
+
+        // A shape that depends on the data (Reshape to a shape given as input): only ORT knows it, and answers as before.
+        var reshape = OnnxModelBuilder.Model(
+            [OnnxModelBuilder.Node("Reshape", ["x", "shape"], ["y"])],
+            [OnnxModelBuilder.Value("x", 1, "n"), OnnxModelBuilder.Value("shape", 7, 2)], [OnnxModelBuilder.Value("y", 1, "rows", "columns")]);
+        using var plain = InferenceSession.FromBytes(reshape);
+        Assert.Equal(0, plain.PreallocatedOutputCount);
+        var reshaped = Assert.Single(plain.Run([Tensor.FromArray("x", [20], x), Tensor.FromArray("shape", [2], new long[] { 4, 5 })]));
+        Assert.Equal([4L, 5], reshaped.Shape);
+        Assert.Equal(x, reshaped.ToArray<float>());
+    }
+
+    [Fact]
+    public void An_output_that_breaks_its_declared_shape_is_computed_anyway_and_no_longer_preallocated()
+    {
+        // Concat along dim 0 doubles "n", but the model declares the output as [n, 2].
+        var model = OnnxModelBuilder.Model(
+            [OnnxModelBuilder.Node("Concat", ["x", "x"], ["y"], new Contracts.Onnx.AttributeProto { Name = "axis", I = 0, Type = Contracts.Onnx.AttributeProto.Types.AttributeType.Int })],
+            [OnnxModelBuilder.Value("x", 1, "n", 2)], [OnnxModelBuilder.Value("y", 1, "n", 2)]);
+        using var session = InferenceSession.FromBytes(model);
+        Assert.Equal(1, session.PreallocatedOutputCount);
+        float[] x = [1, 2, 3, 4, 5, 6];
+        var y = Assert.Single(session.Run([Tensor.FromArray("x", [3, 2], x)]));
+        Assert.Equal([6L, 2], y.Shape);
+        Assert.Equal([.. x, .. x], y.ToArray<float>());
+        Assert.Equal(0, session.PreallocatedOutputCount);
+        Assert.Equal([4L, 2], Assert.Single(session.Run([Tensor.FromArray("x", [2, 2], x[..4])])).Shape);
+    }
+
+    [Fact]
+    public void A_bad_input_still_fails_with_onnx_runtimes_message_when_outputs_are_preallocated()
+    {
+        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
+        var error = Assert.Throws<OrtException>(() => session.Run([Tensor.FromArray("x", [2, 5], new float[10])]));
+        Assert.Equal(OrtErrorCode.InvalidArgument, error.ErrorCode);
+        Assert.Equal(1, session.PreallocatedOutputCount);
+    }
+
     public static TheoryData<TensorElementType> NumericTypes() =>
     [
         TensorElementType.Float, TensorElementType.Double, TensorElementType.Float16, TensorElementType.BFloat16,
