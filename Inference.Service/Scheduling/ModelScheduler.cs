@@ -7,10 +7,11 @@ using OnnxRuntime;
 namespace Inference.Service.Scheduling;
 
 /// <summary>
-/// Admits requests for one model and runs them, like Triton's dynamic batcher with one instance: requests queue (bounded);
-/// one dispatcher takes whatever is waiting (up to maxBatchSize rows, waiting at most maxQueueDelay for more when the queue
-/// runs dry), stacks it along dimension 0, runs once and splits the answers. While a batch computes, the next one forms.
-/// Without batching, requests run directly on the caller's thread, at most <c>concurrency</c> at a time.
+/// Admits requests for one model and runs them, like Triton's dynamic batcher: requests queue (bounded); one dispatcher
+/// takes whatever is waiting (up to maxBatchSize rows, waiting at most maxQueueDelay for more when the queue runs dry),
+/// stacks it along dimension 0 and hands it to a free executor, which runs once and splits the answers. There are as many
+/// executors as the cores allow beside each Run's intra-op threads (Triton's instance count), so while batches compute
+/// the next one forms. Without batching, requests run directly on the caller's thread, as many at a time as there are executors.
 /// </summary>
 public sealed class ModelScheduler : IAsyncDisposable
 {
@@ -21,9 +22,10 @@ public sealed class ModelScheduler : IAsyncDisposable
     private readonly bool _batching;
     private readonly Channel<PendingRequest>? _queue;
     private readonly Task? _dispatcher;
-    private readonly SemaphoreSlim? _slots;
-    // Batching mode: one Run at a time, held by the dispatcher or by a request taking the idle fast path.
-    private readonly SemaphoreSlim _executor = new(1, 1);
+    // Runs in flight: a batch the dispatcher formed, a request taking the idle fast path, or (without batching) a request.
+    private readonly SemaphoreSlim _executor;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _batchesInFlight;
     private int _waiting;
     private int _computing;
 
@@ -38,14 +40,11 @@ public sealed class ModelScheduler : IAsyncDisposable
             && session.Inputs.Count > 0
             && session.Inputs.All(i => i.IsTensor && i.HasDynamicBatchDimension)
             && session.Outputs.All(o => o.IsTensor && o.HasDynamicBatchDimension);
+        _executor = new SemaphoreSlim(Concurrency, Concurrency);
         if (_batching)
         {
             _queue = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
             _dispatcher = Task.Factory.StartNew(DispatchAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        }
-        else
-        {
-            _slots = new SemaphoreSlim(Concurrency, Concurrency);
         }
     }
 
@@ -55,7 +54,7 @@ public sealed class ModelScheduler : IAsyncDisposable
     public int Queued => Volatile.Read(ref _waiting);
     public int Computing => Volatile.Read(ref _computing);
 
-    // Runs at once without batching: enough to keep the cores busy, not so many that intra-op pools fight.
+    // Runs at once: enough to keep the cores busy, not so many that intra-op pools fight.
     private int Concurrency => Math.Max(1, Environment.ProcessorCount / Math.Max(1, _settings.IntraOpThreads));
 
     public async Task<Tensor[]> InferAsync(Tensor[] inputs, IReadOnlyList<string>? outputs, CancellationToken cancellation)
@@ -95,7 +94,7 @@ public sealed class ModelScheduler : IAsyncDisposable
         var enqueued = Stopwatch.GetTimestamp();
         try
         {
-            await _slots!.WaitAsync(cancellation).ConfigureAwait(false);
+            await _executor.WaitAsync(cancellation).ConfigureAwait(false);
         }
         finally
         {
@@ -108,7 +107,7 @@ public sealed class ModelScheduler : IAsyncDisposable
         }
         finally
         {
-            _slots.Release();
+            _executor.Release();
         }
     }
 
@@ -130,12 +129,11 @@ public sealed class ModelScheduler : IAsyncDisposable
     private async Task DispatchAsync()
     {
         var reader = _queue!.Reader;
-        var batch = new List<PendingRequest>(_settings.MaxBatchSize);
         PendingRequest? carried = null;
         var delay = TimeSpan.FromMicroseconds(_settings.MaxQueueDelayMicroseconds);
         while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
+            var batch = new List<PendingRequest>(Math.Min(_settings.MaxBatchSize, 64));
             long rows = 0;
             var first = carried ?? TakeLive(reader);
             carried = null;
@@ -172,15 +170,22 @@ public sealed class ModelScheduler : IAsyncDisposable
                 }
             }
 
+            // Wait for a free executor, then let the batch compute on its own thread while this loop forms the next one.
             await _executor.WaitAsync().ConfigureAwait(false);
-            try
+            Interlocked.Increment(ref _batchesInFlight);
+            var formed = rows;
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
-                Execute(batch, rows);
-            }
-            finally
-            {
-                _executor.Release();
-            }
+                try
+                {
+                    Execute(batch, formed);
+                }
+                finally
+                {
+                    _executor.Release();
+                    if (Interlocked.Decrement(ref _batchesInFlight) == 0 && reader.Completion.IsCompleted) _drained.TrySetResult();
+                }
+            }, null);
         }
     }
 
@@ -246,12 +251,14 @@ public sealed class ModelScheduler : IAsyncDisposable
         {
             _queue.Writer.TryComplete();
             await _dispatcher!.ConfigureAwait(false);
+            // Batches already handed to an executor finish before the session goes away.
+            if (Volatile.Read(ref _batchesInFlight) > 0) await _drained.Task.ConfigureAwait(false);
         }
-        else if (_slots is not null)
+        else
         {
             // Let running requests finish before the session goes away.
             var concurrency = Concurrency;
-            for (var i = 0; i < concurrency; i++) await _slots.WaitAsync().ConfigureAwait(false);
+            for (var i = 0; i < concurrency; i++) await _executor.WaitAsync().ConfigureAwait(false);
         }
     }
 }

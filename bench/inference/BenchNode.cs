@@ -22,6 +22,7 @@ internal sealed class BenchNode : IAsyncDisposable
     }
 
     public HttpClient Http { get; }
+    public Inference.Service.Models.InferenceExecutor Executor => _app.Services.GetRequiredService<Inference.Service.Models.InferenceExecutor>();
     public GrpcChannel Grpc { get; }
 
     public static async Task<BenchNode> StartAsync()

@@ -2,7 +2,7 @@ namespace Inference.Bench;
 
 internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeSpan Warmup, int[] Concurrency, string[] Models, string[] Paths)
 {
-    public static readonly string[] AllPaths = ["rest-json", "rest-json+batch", "rest-binary", "rest-binary+batch", "grpc", "grpc+batch"];
+    public static readonly string[] AllPaths = ["rest-json", "rest-json+batch", "rest-binary", "rest-binary+batch", "grpc", "grpc+batch", "in-process", "in-process+batch"];
 
     public static BenchOptions Parse(string[] args)
     {

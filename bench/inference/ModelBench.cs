@@ -51,10 +51,16 @@ internal static class ModelBench
             {
                 "rest-json" => () => PostJson(node, model, json),
                 "rest-binary" => () => PostBinary(node, model, binary, headerLength),
+                // The node's own path without any transport: validation, queue, batching, Run, split.
+                "in-process" => () => node.Executor.InferAsync(model, _ => [tensor], null, CancellationToken.None),
                 _ => () => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer", grpcRequest),
             };
+            using var probe = new BatchSizeProbe(model);
             foreach (var c in options.Concurrency)
-                report.Add(name, benchPath, c, await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration));
+            {
+                var m = await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration);
+                report.Add(name, benchPath, c, m, batched ? $"{probe.TakeMean():F1} req/Run" : "");
+            }
         }
 
         await node.Http.DeleteAsync($"/admin/models/{name}");

@@ -6,7 +6,7 @@ internal sealed class Report
 {
     private readonly List<(string Model, string Path, int Concurrency, Measurement M)> _rows = [];
 
-    public void Add(string model, string path, int concurrency, Measurement m)
+    public void Add(string model, string path, int concurrency, Measurement m, string note = "")
     {
         _rows.Add((model, path, concurrency, m));
         var raw = _rows.FirstOrDefault(r => r.Model == model && r.Path == "raw" && r.Concurrency == concurrency).M;
@@ -18,7 +18,7 @@ internal sealed class Report
             if (unbatched is not null) batched = $"{m.Throughput / unbatched.Throughput,6:F2}x unbatched";
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{model,-12} {path,-18} c={concurrency,-3} {m.Throughput,10:F0} req/s  p50 {m.P50Microseconds,9:F0} us  p99 {m.P99Microseconds,9:F0} us  cpu {m.CpuMicrosecondsPerRequest,6:F0} us/req  {ratio,-12} {batched}{(m.Errors > 0 ? $"  errors {m.Errors}" : "")}"));
+            $"{model,-12} {path,-18} c={concurrency,-3} {m.Throughput,10:F0} req/s  p50 {m.P50Microseconds,9:F0} us  p99 {m.P99Microseconds,9:F0} us  cpu {m.CpuMicrosecondsPerRequest,6:F0} us/req  {ratio,-12} {batched}  {note}{(m.Errors > 0 ? $"  errors {m.Errors}" : "")}"));
     }
 
     public void PrintSummary()
