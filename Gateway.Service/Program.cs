@@ -9,6 +9,7 @@ using ServiceDefaults.Messaging;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGatewayEndpointDefaults();
+builder.AddGatewayTransport();
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<GatewayDbContext>("gatewaydb");
 builder.AddServiceBus(bus => bus.AddConsumer<RoutingChangedConsumer>());

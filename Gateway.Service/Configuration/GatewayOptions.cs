@@ -40,6 +40,18 @@ public sealed class GatewayOptions
     [RegularExpression(@"^(1\.1|2\.0)$")]
     public string NodeHttpVersion { get; set; } = "1.1";
 
+    /// <summary>
+    /// Run Kestrel's transport and application continuations on the thread that completed the I/O instead of
+    /// queueing them to the thread pool (<see cref="GatewayTransport"/>). Read at start.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
+    /// Run socket completions on the socket engine's threads (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>,
+    /// one engine per core) instead of queueing them to the thread pool (<see cref="GatewayTransport"/>). Read at start.
+    /// </summary>
+    public bool InlineSocketCompletions { get; set; } = true;
+
     public string ResolveAdminKeyFile(string? dataRoot) =>
         AdminKeyFile is { Length: > 0 } f ? f : Path.Combine(dataRoot is { Length: > 0 } ? dataRoot : ".data", "admin-key");
 

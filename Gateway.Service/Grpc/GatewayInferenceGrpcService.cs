@@ -74,7 +74,7 @@ public sealed class GatewayInferenceGrpcService(
             if (request.CalculateSize() > limit)
                 throw new RpcException(StatusCode.ResourceExhausted, $"The request is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.");
 
-            var replica = balancer.Choose(deployment.Replicas.Where(r => r.GrpcAddress is not null).ToList())
+            var replica = balancer.Choose(deployment.GrpcReplicas)
                 ?? throw new RpcException(StatusCode.Unavailable, $"Deployment '{deployment.Name}' has no replica reachable over gRPC.");
 
             // The node gets the node-local model name; the client's request object is not shared, so it is reused.

@@ -16,8 +16,14 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
 {
     private readonly SemaphoreSlim _slots = new(options.Value.MirrorConcurrency, options.Value.MirrorConcurrency);
 
+    /// <summary>
+    /// <paramref name="body"/> is only valid during this call (it lives in the live request's pooled buffer): a copy
+    /// is made, once, when a mirror copy is actually sent.
+    /// </summary>
     public void Dispatch(EndpointRoute endpoint, DeploymentRoute answering, NodeRoute route, ReadOnlyMemory<byte> body, string? contentType)
     {
+        if (endpoint.Mirrors.Count == 0) return;
+        byte[]? copy = null;
         foreach (var target in endpoint.Mirrors)
         {
             if (target.Deployment == answering || Random.Shared.Next(100) >= target.Percent) continue;
@@ -29,7 +35,7 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
                 continue;
             }
             Interlocked.Increment(ref counters.Sent);
-            _ = SendAsync(endpoint.Name, target.Deployment, route, body, contentType);
+            _ = SendAsync(endpoint.Name, target.Deployment, route, copy ??= body.ToArray(), contentType);
         }
     }
 
@@ -49,7 +55,7 @@ public sealed class MirrorDispatcher(ReplicaBalancer balancer, NodeHttpClients c
             }
             using var lease = balancer.Begin(replica);
             using var timeout = new CancellationTokenSource(options.Value.RequestTimeout);
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.HttpAddress, NodeRoutes.PathFor(route, deployment.NodeModelName)))
+            using var request = new HttpRequestMessage(HttpMethod.Post, deployment.NodeUri(replica, route))
             {
                 Version = clients.HttpVersion,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,

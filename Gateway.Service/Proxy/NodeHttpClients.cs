@@ -1,38 +1,63 @@
-using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using Gateway.Service.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Service.Proxy;
 
 /// <summary>
-/// One pooled connection handler per inference node (by address), keeping connections open between requests:
-/// HTTP/1.1 keep-alive by default, or HTTP/2 with prior knowledge (several connections allowed so a busy node is
-/// not held to one connection's stream window); see <see cref="GatewayOptions.NodeHttpVersion"/>. No retry or timeout handlers here:
-/// the forwarder decides what is safe to retry and owns the per-request timeout.
+/// The pooled connections to inference nodes: one handler, which keeps a connection pool per node address, with
+/// connections kept open between requests: HTTP/1.1 keep-alive by default, or HTTP/2 with prior knowledge (several
+/// connections allowed so a busy node is not held to one connection's stream window); see
+/// <see cref="GatewayOptions.NodeHttpVersion"/>. No retry or timeout handlers here: the forwarder decides what is
+/// safe to retry and owns the per-request timeout.
 /// </summary>
-public sealed class NodeHttpClients(IOptions<GatewayOptions> options) : IDisposable
+public sealed class NodeHttpClients : IDisposable
 {
-    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Requests up to this size go to a node in one send (<see cref="RequestCoalescingStream"/>); larger ones stream.</summary>
+    public const int CoalescedRequestBytes = 1024 * 1024;
 
-    public Version HttpVersion { get; } = options.Value.NodeHttpVersion == "1.1" ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20;
+    private readonly HttpMessageInvoker _invoker;
 
-    public HttpMessageInvoker For(Uri node) => _clients.GetOrAdd(node.GetLeftPart(UriPartial.Authority), static _ => new HttpMessageInvoker(new SocketsHttpHandler
+    public NodeHttpClients(IOptions<GatewayOptions> options)
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        // Re-resolve now and then: a node may restart on the same address.
-        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        MaxConnectionsPerServer = 256,
-    }, disposeHandler: true));
-
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values) client.Dispose();
+        HttpVersion = options.Value.NodeHttpVersion == "1.1" ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20;
+        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            ConnectCallback = HttpVersion == System.Net.HttpVersion.Version11 ? ConnectCoalescingAsync : null,
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            // Re-resolve now and then: a node may restart on the same address.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            MaxConnectionsPerServer = 256,
+        }, disposeHandler: true);
     }
+
+    public Version HttpVersion { get; }
+
+    /// <summary>The invoker for requests to <paramref name="node"/> (one handler serves every node, pooled per address).</summary>
+    public HttpMessageInvoker For(Uri node) => _invoker;
+
+    /// <summary>What SocketsHttpHandler does by default (a TCP connection with Nagle off), with the request coalescing on top.</summary>
+    private static async ValueTask<Stream> ConnectCoalescingAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new RequestCoalescingStream(new NetworkStream(socket, ownsSocket: true), CoalescedRequestBytes);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
 }

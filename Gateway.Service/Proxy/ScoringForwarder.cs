@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -50,7 +51,7 @@ public sealed class ScoringForwarder(
         var deployment = selection.Deployment!;
 
         var limit = endpoint!.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
-        var body = await RequestBody.ReadAsync(context, limit);
+        using var body = await RequestBody.ReadAsync(context, limit);
         if (body is null)
             return (413, deployment.Name, TypedResults.Problem(
                 detail: $"The request body is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.",
@@ -61,12 +62,12 @@ public sealed class ScoringForwarder(
         timeout.CancelAfter(options.Value.RequestTimeout);
         try
         {
-            using var response = await SendWithFailoverAsync(deployment, route, body, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token);
+            using var response = await SendWithFailoverAsync(deployment, route, body.Memory, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token);
             if (response is null)
                 return (503, deployment.Name, TypedResults.Problem(
                     detail: $"No replica of deployment '{deployment.Name}' could be reached.", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-            if (!selection.Pinned) mirrors.Dispatch(endpoint, deployment, route, body, contentType);
+            if (!selection.Pinned) mirrors.Dispatch(endpoint, deployment, route, body.Memory, contentType);
 
             context.Response.Headers[DeploymentSelector.PinHeader] = deployment.Name;
             await CopyResponseAsync(context, response, route, endpoint.Name, timeout.Token);
@@ -94,15 +95,13 @@ public sealed class ScoringForwarder(
     private async Task<HttpResponseMessage?> SendWithFailoverAsync(DeploymentRoute deployment, NodeRoute route, ReadOnlyMemory<byte> body,
         string? contentType, string? inferenceHeaderLength, CancellationToken cancellationToken)
     {
-        var tried = new List<ReplicaRoute>(1);
-        for (var attempt = 0; attempt < deployment.Replicas.Count; attempt++)
+        var replicas = deployment.Replicas;
+        var replica = balancer.Choose(replicas);
+        List<ReplicaRoute>? tried = null;
+        for (var attempt = 0; replica is not null && attempt < replicas.Count; attempt++)
         {
-            var replica = attempt == 0 ? balancer.Choose(deployment.Replicas) : deployment.Replicas.Where(r => !tried.Contains(r)).MinBy(balancer.Outstanding);
-            if (replica is null) break;
-            tried.Add(replica);
-            var last = tried.Count == deployment.Replicas.Count;
-
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.HttpAddress, NodeRoutes.PathFor(route, deployment.NodeModelName)))
+            var last = attempt == replicas.Count - 1;
+            using var request = new HttpRequestMessage(HttpMethod.Post, deployment.NodeUri(replica, route))
             {
                 Version = clients.HttpVersion,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -111,7 +110,7 @@ public sealed class ScoringForwarder(
             if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             if (!string.IsNullOrEmpty(inferenceHeaderLength)) request.Headers.TryAddWithoutValidation(InferenceHeaderLength, inferenceHeaderLength);
 
-            HttpResponseMessage response;
+            HttpResponseMessage? response = null;
             using (balancer.Begin(replica))
             {
                 try
@@ -121,15 +120,16 @@ public sealed class ScoringForwarder(
                 catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     logger.LogWarning(ex, "Replica {Node} of deployment {Deployment} is unreachable", replica.NodeName, deployment.Name);
-                    continue;
                 }
             }
-            if (response.StatusCode == HttpStatusCode.NotFound && !last)
+            if (response is not null)
             {
+                if (response.StatusCode != HttpStatusCode.NotFound || last) return response;
                 response.Dispose();
-                continue;
             }
-            return response;
+            if (last) break;
+            (tried ??= new List<ReplicaRoute>(replicas.Count)).Add(replica);
+            replica = replicas.Where(r => !tried.Contains(r)).MinBy(balancer.Outstanding);
         }
         return null;
     }
@@ -154,35 +154,110 @@ public sealed class ScoringForwarder(
             return;
         }
 
-        if (contentHeaders.ContentLength is { } length) context.Response.ContentLength = length;
-        await response.Content.CopyToAsync(context.Response.Body, cancellationToken);
+        if (contentHeaders.ContentLength is { } length)
+        {
+            context.Response.ContentLength = length;
+            await response.Content.CopyToAsync(context.Response.Body, cancellationToken);
+            return;
+        }
+
+        // A chunked answer: a small one (any scoring answer of a small model) is read whole so the client gets it
+        // with a Content-Length in one write, instead of chunk framing and a separate write for the last chunk.
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferedAnswerBytes);
+        try
+        {
+            var filled = 0;
+            int read;
+            while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0) filled += read;
+            if (filled < buffer.Length)
+            {
+                context.Response.ContentLength = filled;
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
+                return;
+            }
+            await context.Response.Body.WriteAsync(buffer, cancellationToken);
+            await stream.CopyToAsync(context.Response.Body, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    /// <summary>Chunked answers up to this size are buffered and sent with a Content-Length; larger ones stream.</summary>
+    private const int BufferedAnswerBytes = 64 * 1024;
 }
 
-/// <summary>Reads a request body into memory, refusing it (null) once it exceeds the limit — before reading when Content-Length says so.</summary>
-public static class RequestBody
+/// <summary>
+/// A request body read into memory, refusing it (null) once it exceeds the limit — before reading when
+/// Content-Length says so. The bytes live in a pooled array, returned on dispose: whoever keeps the body beyond the
+/// request (mirror copies) copies it.
+/// </summary>
+public sealed class RequestBody : IDisposable
 {
-    public static async Task<byte[]?> ReadAsync(HttpContext context, long limit)
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    private RequestBody(byte[] buffer, int length) => (_buffer, _length) = (buffer, length);
+
+    public ReadOnlyMemory<byte> Memory => _buffer is { } b ? b.AsMemory(0, _length) : throw new ObjectDisposedException(nameof(RequestBody));
+
+    public static async Task<RequestBody?> ReadAsync(HttpContext context, long limit)
     {
         if (context.Request.ContentLength is { } declared && declared > limit) return null;
         // The endpoint's own limit governs, not Kestrel's global default.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit + 1;
 
+        var body = context.Request.Body;
         if (context.Request.ContentLength is { } exact)
         {
-            var buffer = new byte[exact];
-            await context.Request.Body.ReadExactlyAsync(buffer, context.RequestAborted);
-            return buffer;
+            var buffer = ArrayPool<byte>.Shared.Rent((int)exact);
+            try
+            {
+                await body.ReadExactlyAsync(buffer.AsMemory(0, (int)exact), context.RequestAborted);
+                return new RequestBody(buffer, (int)exact);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
-        using var stream = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+
+        var chunked = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var filled = 0;
+        try
         {
-            if (stream.Length + read > limit) return null;
-            stream.Write(chunk, 0, read);
+            int read;
+            while ((read = await body.ReadAsync(chunked.AsMemory(filled), context.RequestAborted)) > 0)
+            {
+                filled += read;
+                if (filled > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(chunked);
+                    return null;
+                }
+                if (filled == chunked.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(chunked.Length * 2L, limit + 1));
+                    chunked.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(chunked);
+                    chunked = larger;
+                }
+            }
+            return new RequestBody(chunked, filled);
         }
-        return stream.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(chunked);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Gateway.Service.Proxy;
 
 namespace Gateway.Service.Routing;
 
@@ -63,22 +64,55 @@ public sealed class EndpointRoute
 
 public sealed record MirrorTarget(DeploymentRoute Deployment, int Percent);
 
-public sealed class DeploymentRoute(string name, string state, string model, string nodeModelName,
-    IReadOnlyList<TensorDescription> inputs, IReadOnlyList<TensorDescription> outputs, IReadOnlyList<ReplicaRoute> replicas, string? error = null)
+public sealed class DeploymentRoute
 {
     public const string HealthyState = "Healthy";
 
-    public string Name { get; } = name;
-    public string State { get; } = state;
-    public string Model { get; } = model;
-    public string NodeModelName { get; } = nodeModelName;
-    public IReadOnlyList<TensorDescription> Inputs { get; } = inputs;
-    public IReadOnlyList<TensorDescription> Outputs { get; } = outputs;
-    public IReadOnlyList<ReplicaRoute> Replicas { get; } = replicas;
-    public string? Error { get; } = error;
+    // Built once per snapshot so the hot path neither parses nor formats a URI per request.
+    private readonly Uri[] _scoreUris;
+    private readonly Uri[] _inferUris;
+
+    public DeploymentRoute(string name, string state, string model, string nodeModelName,
+        IReadOnlyList<TensorDescription> inputs, IReadOnlyList<TensorDescription> outputs, IReadOnlyList<ReplicaRoute> replicas, string? error = null)
+    {
+        Name = name;
+        State = state;
+        Model = model;
+        NodeModelName = nodeModelName;
+        Inputs = inputs;
+        Outputs = outputs;
+        Replicas = replicas;
+        Error = error;
+        GrpcReplicas = replicas.Where(r => r.GrpcAddress is not null).ToArray();
+        _scoreUris = replicas.Select(r => new Uri(r.HttpAddress, NodeRoutes.PathFor(NodeRoute.Score, nodeModelName))).ToArray();
+        _inferUris = replicas.Select(r => new Uri(r.HttpAddress, NodeRoutes.PathFor(NodeRoute.V2Infer, nodeModelName))).ToArray();
+    }
+
+    public string Name { get; }
+    public string State { get; }
+    public string Model { get; }
+    public string NodeModelName { get; }
+    public IReadOnlyList<TensorDescription> Inputs { get; }
+    public IReadOnlyList<TensorDescription> Outputs { get; }
+    public IReadOnlyList<ReplicaRoute> Replicas { get; }
+    public string? Error { get; }
+
+    /// <summary>The replicas that expose a gRPC address, for the KServe gRPC path.</summary>
+    public IReadOnlyList<ReplicaRoute> GrpcReplicas { get; }
 
     /// <summary>Only Healthy deployments with at least one replica take traffic: a half-rolled-out one is never routed to.</summary>
     public bool IsHealthy => State == HealthyState && Replicas.Count > 0;
+
+    /// <summary>The node URL a request for <paramref name="route"/> goes to on <paramref name="replica"/> (one of <see cref="Replicas"/>).</summary>
+    public Uri NodeUri(ReplicaRoute replica, NodeRoute route)
+    {
+        var uris = route == NodeRoute.Score ? _scoreUris : _inferUris;
+        for (var i = 0; i < uris.Length; i++)
+        {
+            if (ReferenceEquals(Replicas[i], replica)) return uris[i];
+        }
+        return new Uri(replica.HttpAddress, NodeRoutes.PathFor(route, NodeModelName));
+    }
 }
 
 public sealed record TensorDescription(string Name, string Datatype, IReadOnlyList<long> Shape);
