@@ -41,7 +41,7 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task ChangesArePublishedAfterTheirCommitWithTheEventIdAsMessageId()
     {
-        await using var bus = await BusListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var bus = await DeployEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
         await using var factory = new DeployServiceFactory(infrastructure, "deploy_outbox_tests");
         using var http = factory.CreateClient();
         var endpoint = Unique("ep");
@@ -69,7 +69,7 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task AnEventWhoseTransactionRollsBackIsNeverPublished()
     {
-        await using var bus = await BusListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var bus = await DeployEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
         await using var factory = new DeployServiceFactory(infrastructure, "deploy_outbox_tests");
         using var http = factory.CreateClient();
         var ghost = Unique("ghost");
@@ -100,7 +100,7 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure)
     [Fact]
     public async Task EventsWrittenWhileTheRelayIsDownArePublishedOnceItRuns()
     {
-        await using var bus = await BusListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var bus = await DeployEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
         var endpoint = Unique("ep");
         const string database = "deploy_outbox_relay_down";
         await using (var down = new DeployServiceFactory(infrastructure, database, new Dictionary<string, string?> { ["Outbox:RelayEnabled"] = "false" }))
@@ -127,61 +127,9 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure)
     }
 }
 
-/// <summary>A bus of the test's own on the real RabbitMQ with a temporary queue receiving the deploy service's events.</summary>
-public sealed class BusListener : IAsyncDisposable
+/// <summary>Listens to the deploy service's events on the real RabbitMQ.</summary>
+public static class DeployEvents
 {
-    private readonly IBusControl _bus;
-    private readonly ConcurrentQueue<(object Event, Guid? MessageId)> _received = new();
-
-    private BusListener(string amqpUri)
-    {
-        var uri = new Uri(amqpUri);
-        var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
-        var password = Uri.UnescapeDataString(uri.UserInfo[(uri.UserInfo.IndexOf(':') + 1)..]);
-        _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(uri.Host, (ushort)uri.Port, "/", h =>
-            {
-                h.Username(user);
-                h.Password(password);
-            });
-            rabbit.ReceiveEndpoint($"deploy-tests-{Guid.NewGuid():N}", endpoint =>
-            {
-                endpoint.AutoDelete = true;
-                endpoint.Durable = false;
-                endpoint.Handler<RoutingChanged>(context => Record(context.Message, context.MessageId));
-                endpoint.Handler<DeploymentStateChanged>(context => Record(context.Message, context.MessageId));
-            });
-        });
-    }
-
-    public static async Task<BusListener> StartAsync(string amqpUri)
-    {
-        var listener = new BusListener(amqpUri);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await listener._bus.StartAsync(timeout.Token);
-        return listener;
-    }
-
-    public IEnumerable<object> Seen => _received.Select(r => r.Event);
-
-    private Task Record(object message, Guid? messageId)
-    {
-        _received.Enqueue((message, messageId));
-        return Task.CompletedTask;
-    }
-
-    public async Task<(T Event, Guid? MessageId)> WaitForAsync<T>(Func<T, bool> match, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var (message, id) in _received)
-                if (message is T typed && match(typed)) return (typed, id);
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"No matching {typeof(T).Name} arrived within {seconds} s; got {string.Join(", ", Seen)}.");
-    }
-
-    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+    public static Task<BusEventListener> ListenAsync(string amqpUri) =>
+        BusEventListener.StartAsync(amqpUri, "deploy-tests", s => s.To<RoutingChanged>().To<DeploymentStateChanged>());
 }

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Text.Json;
 
@@ -7,7 +8,7 @@ namespace Compute.Tests.Integration;
 public sealed class ComputesApiTests(SharedComputeApp shared) : IClassFixture<SharedComputeApp>
 {
     private readonly HttpClient _client = shared.Client;
-    private readonly BusObserver _bus = shared.Bus;
+    private readonly BusEventListener _bus = shared.Bus;
 
     [Fact]
     public async Task A_DevTest_compute_is_created_then_provisioned_and_each_state_is_published_on_the_bus()

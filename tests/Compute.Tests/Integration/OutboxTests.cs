@@ -29,7 +29,7 @@ public sealed class OutboxTests(InfrastructureFixture infra)
     [Fact]
     public async Task A_change_is_published_after_its_commit_and_its_outbox_row_marked_sent()
     {
-        await using var bus = await BusObserver.StartAsync(infra.RabbitMqConnectionString);
+        await using var bus = await ComputeTargetEvents.ListenAsync(infra.RabbitMqConnectionString);
         await using var app = await ComputeApp.StartAsync(infra);
         using var client = app.CreateClient();
         var name = Unique("outboxed");
@@ -48,7 +48,7 @@ public sealed class OutboxTests(InfrastructureFixture infra)
     [Fact]
     public async Task An_event_whose_transaction_rolls_back_is_never_published()
     {
-        await using var bus = await BusObserver.StartAsync(infra.RabbitMqConnectionString);
+        await using var bus = await ComputeTargetEvents.ListenAsync(infra.RabbitMqConnectionString);
         await using var app = await ComputeApp.StartAsync(infra);
         var ghost = Unique("ghost");
         await using (var scope = app.Services.CreateAsyncScope())
@@ -77,15 +77,15 @@ public sealed class OutboxTests(InfrastructureFixture infra)
         await (await client.PutComputeAsync(after, new { type = "local", purpose = "DevTest", vmSize = "Standard_D2_v2" })).JsonAsync(HttpStatusCode.Created);
         await bus.WaitForAsync(after, "Succeeded");
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // one more relay poll
-        Assert.DoesNotContain(bus.Received, e => e.ComputeName == ghost);
-        Assert.Equal(["Creating", "Succeeded"], bus.Received.Where(e => e.ComputeName == refused).Select(e => e.ProvisioningState).ToArray());
+        Assert.DoesNotContain(bus.Received<ComputeTargetChanged>(), e => e.ComputeName == ghost);
+        Assert.Equal(["Creating", "Succeeded"], bus.Received<ComputeTargetChanged>().Where(e => e.ComputeName == refused).Select(e => e.ProvisioningState).ToArray());
         Assert.Empty(await RowsAsync(app, ghost));
     }
 
     [Fact]
     public async Task Events_written_while_the_broker_is_unreachable_are_published_once_it_can_be_reached()
     {
-        await using var bus = await BusObserver.StartAsync(infra.RabbitMqConnectionString);
+        await using var bus = await ComputeTargetEvents.ListenAsync(infra.RabbitMqConnectionString);
         var name = Unique("offline");
         IReadOnlyDictionary<string, string?> settings;
         await using (var offline = await ComputeApp.StartAsync(infra, s => s["ConnectionStrings:messaging"] = $"amqp://guest:guest@127.0.0.1:{UnusedPort()}/"))
@@ -100,7 +100,7 @@ public sealed class OutboxTests(InfrastructureFixture infra)
             Assert.Equal(2, waiting.Count);
             Assert.All(waiting, r => Assert.Null(r.SentAt));
         }
-        Assert.DoesNotContain(bus.Received, e => e.ComputeName == name);
+        Assert.DoesNotContain(bus.Received<ComputeTargetChanged>(), e => e.ComputeName == name);
 
         // The same service (same database) with a reachable broker: the waiting events go out, in order, once each.
         var online = new Dictionary<string, string?>(settings) { ["ConnectionStrings:messaging"] = infra.RabbitMqConnectionString };
@@ -110,7 +110,7 @@ public sealed class OutboxTests(InfrastructureFixture infra)
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while ((await RowsAsync(app, name)).Any(r => r.SentAt is null) && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.All(await RowsAsync(app, name), r => Assert.NotNull(r.SentAt));
-        Assert.Equal(["Creating", "Succeeded"], bus.Received.Where(e => e.ComputeName == name).Select(e => e.ProvisioningState).ToArray());
+        Assert.Equal(["Creating", "Succeeded"], bus.Received<ComputeTargetChanged>().Where(e => e.ComputeName == name).Select(e => e.ProvisioningState).ToArray());
     }
 
     private static int UnusedPort()

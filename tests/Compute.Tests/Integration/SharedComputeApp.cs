@@ -10,14 +10,14 @@ public sealed class SharedComputeApp(InfrastructureFixture infra) : IAsyncLifeti
 {
     public ComputeApp App { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
-    public BusObserver Bus { get; private set; } = null!;
+    public BusEventListener Bus { get; private set; } = null!;
     public InfrastructureFixture Infrastructure => infra;
 
     public async Task InitializeAsync()
     {
         App = await ComputeApp.StartAsync(infra);
         Client = App.CreateClient();
-        Bus = await BusObserver.StartAsync(infra.RabbitMqConnectionString);
+        Bus = await ComputeTargetEvents.ListenAsync(infra.RabbitMqConnectionString);
     }
 
     public async Task DisposeAsync()

@@ -40,7 +40,7 @@ public sealed class EventsAndUsesTests(InfrastructureFixture infrastructure) : I
     [Fact]
     public async Task ModelRegistered_is_published_on_the_bus_with_its_EventId_as_MessageId()
     {
-        await using var listener = await EventListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var listener = await RegistryEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
 
         var version = await RegisterAsync("evented");
 
@@ -59,7 +59,7 @@ public sealed class EventsAndUsesTests(InfrastructureFixture infrastructure) : I
     [Fact]
     public async Task An_event_whose_transaction_rolled_back_is_never_published()
     {
-        await using var listener = await EventListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var listener = await RegistryEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
         await using (var scope = _app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
@@ -83,7 +83,7 @@ public sealed class EventsAndUsesTests(InfrastructureFixture infrastructure) : I
     [Fact]
     public async Task A_version_in_use_cannot_be_deleted_until_released_and_its_deletion_is_published()
     {
-        await using var listener = await EventListener.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var listener = await RegistryEvents.ListenAsync(infrastructure.RabbitMqConnectionString);
         var version = await RegisterAsync("pinned");
         var pinned = await _app.Registry.AcquireModelUseAsync("pinned", "latest", "endpoint-a/blue");
         Assert.Equal(version, pinned.Version);
