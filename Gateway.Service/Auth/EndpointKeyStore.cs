@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Gateway.Service.Infrastructure;
 using Gateway.Service.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -15,18 +17,45 @@ public sealed class EndpointKeyStore(IServiceScopeFactory scopes, EndpointKeyDer
     private FrozenDictionary<string, KeyHashes> _hashes = FrozenDictionary<string, KeyHashes>.Empty;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    private sealed record KeyHashes(byte[] Primary, byte[] Secondary);
+    /// <summary>
+    /// The stored hashes of one endpoint's keys, and the credentials already verified against them. A snapshot is
+    /// replaced whole when a key changes, so what it remembers goes with it: a regenerated key is never accepted
+    /// from memory.
+    /// </summary>
+    private sealed class KeyHashes(byte[] primary, byte[] secondary)
+    {
+        public byte[] Primary { get; } = primary;
+        public byte[] Secondary { get; } = secondary;
 
-    /// <summary>Hot path: does the credential match either key of the endpoint? Both are always checked (constant time).</summary>
+        /// <summary>Credentials that matched <see cref="Primary"/> and <see cref="Secondary"/>; only valid keys are ever kept.</summary>
+        public string? VerifiedPrimary;
+        public string? VerifiedSecondary;
+    }
+
+    /// <summary>
+    /// Hot path: does the credential match either key of the endpoint? A credential already verified is recognised
+    /// by a constant-time comparison with the remembered one (no hashing); any other is hashed and compared with both
+    /// stored hashes (constant time), and remembered when it matches. Wrong credentials are never remembered, so
+    /// guessing cannot grow memory.
+    /// </summary>
     public bool Verify(string endpoint, ReadOnlySpan<char> presented)
     {
         if (presented.IsEmpty || !Volatile.Read(ref _hashes).TryGetValue(endpoint, out var keys)) return false;
+        var knownPrimary = SameCredential(presented, Volatile.Read(ref keys.VerifiedPrimary));
+        var knownSecondary = SameCredential(presented, Volatile.Read(ref keys.VerifiedSecondary));
+        if (knownPrimary | knownSecondary) return true;
+
         Span<byte> hash = stackalloc byte[KeyHasher.HashLength];
         KeyHasher.Hash(presented, hash);
         var primary = KeyHasher.Matches(hash, keys.Primary);
         var secondary = KeyHasher.Matches(hash, keys.Secondary);
+        if (primary) Volatile.Write(ref keys.VerifiedPrimary, presented.ToString());
+        if (secondary) Volatile.Write(ref keys.VerifiedSecondary, presented.ToString());
         return primary | secondary;
     }
+
+    private static bool SameCredential(ReadOnlySpan<char> presented, string? verified) =>
+        verified is not null && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(presented), MemoryMarshal.AsBytes(verified.AsSpan()));
 
     public async Task<EndpointKeys> GetOrCreateAsync(string endpoint, CancellationToken cancellationToken)
     {

@@ -7,6 +7,8 @@ then runs wrk with the same body against
   gateway: POST {gateway}/endpoints/{endpoint}/score   (key check, routing, forwarding)
   direct:  POST {node}/models/{node_model_name}/score
 alternately at concurrency 1 and 32, and prints p50/p99 latency, requests/s, added p50 and the throughput ratio.
+It also prints the CPU time the gateway and the node processes spent per request (from /proc, user + system),
+which, unlike latency and throughput, hardly moves when other work shares the machine.
 """
 import argparse
 import json
@@ -63,7 +65,36 @@ def wait(predicate, what, timeout=300):
     raise SystemExit(f"timed out waiting for {what}")
 
 
-def wrk(url, body_file, key, connections, duration, out_dir, label):
+def service_pid(dll, data_root):
+    """The process of one of our services started for this run (the AppHost gives each its DataRoot)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if dll.encode() not in f.read():
+                    continue
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if f"DataRoot={data_root}".encode() in f.read().split(b"\0"):
+                    return int(entry)
+        except OSError:
+            continue
+    return None
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far, or None when it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wrk(url, body_file, key, connections, duration, out_dir, label, pids=None):
     threads = 1 if connections == 1 else 2
     lua = os.path.join(out_dir, "post.lua")
     with open(lua, "w") as f:
@@ -81,8 +112,11 @@ done = function(summary, latency, requests)
     summary.status and 0 or 0, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """)
+    pids = pids or {}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     result = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "-s", lua, url],
                             capture_output=True, text=True)
+    cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
     with open(os.path.join(out_dir, f"wrk-{label}-c{connections}.txt"), "w") as f:
         f.write(result.stdout + result.stderr)
     m = re.search(r"RESULT p50_us=(\d+) p99_us=(\d+) requests=(\d+)", result.stdout)
@@ -90,8 +124,11 @@ end
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
     if not m or not rps:
         raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
+    requests = int(m.group(3))
+    cpu = {f"{name}_cpu_us": (cpu_after[name] - cpu_before[name]) * 1e6 / requests
+           for name in pids if cpu_before[name] is not None and cpu_after[name] is not None and requests > 0}
     return {"p50_us": int(m.group(1)), "p99_us": int(m.group(2)), "rps": float(rps.group(1)),
-            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, **cpu}
 
 
 def main():
@@ -151,26 +188,36 @@ def main():
         s2, a2 = call("POST", direct_url, "", body)
         assert s1 == 200 and s2 == 200 and a1 == a2, ("answers differ", a1, a2)
 
+        pids = {"gateway": service_pid("Gateway.Service.dll", data_root), "node": service_pid("Inference.Service.dll", data_root)}
+
         # Warm both paths (JIT, connection pools) before measuring.
         wrk(gw_url, body_file, key, 8, 3, args.out, "warm-gateway")
         wrk(direct_url, body_file, None, 8, 3, args.out, "warm-direct")
 
         results = {}
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         for c in (1, 32):
             runs = {"gateway": [], "direct": []}
             for _ in range(args.rounds):
-                runs["direct"].append(wrk(direct_url, body_file, None, c, args.duration, args.out, "direct"))
-                runs["gateway"].append(wrk(gw_url, body_file, key, c, args.duration, args.out, "gateway"))
+                runs["direct"].append(wrk(direct_url, body_file, None, c, args.duration, args.out, "direct", pids))
+                runs["gateway"].append(wrk(gw_url, body_file, key, c, args.duration, args.out, "gateway", pids))
             results[c] = {k: {"p50_us": sorted(r["p50_us"] for r in v)[len(v) // 2], "p99_us": max(r["p99_us"] for r in v),
-                              "rps": sum(r["rps"] for r in v) / len(v), "non2xx": sum(r["non2xx"] for r in v)} for k, v in runs.items()}
+                              "rps": sum(r["rps"] for r in v) / len(v), "non2xx": sum(r["non2xx"] for r in v),
+                              "p50_us_runs": [r["p50_us"] for r in v], "rps_runs": [round(r["rps"]) for r in v],
+                              **{f: sum(r[f] for r in v) / len(v) for f in ("gateway_cpu_us", "node_cpu_us") if all(f in r for r in v)}}
+                          for k, v in runs.items()}
 
         print(f"gateway benchmark: model cnn (1x1x28x28 FP32, JSON body {os.path.getsize(body_file)} bytes), "
               f"{args.rounds}x{args.duration}s per path and concurrency, wrk, {os.cpu_count()} cores shared by client, gateway and node")
-        print(f"{'c':>3} {'path':>8} {'p50 us':>8} {'p99 us':>8} {'req/s':>9} {'non-2xx':>8}")
+        print(f"load average before: {load_before}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{'c':>3} {'path':>8} {'p50 us':>8} {'p99 us':>8} {'req/s':>9} {'non-2xx':>8} {'gw CPU us/req':>14} {'node CPU us/req':>16}  p50 and req/s per round")
         for c, r in results.items():
             for path in ("direct", "gateway"):
                 x = r[path]
-                print(f"{c:>3} {path:>8} {x['p50_us']:>8} {x['p99_us']:>8} {x['rps']:>9.0f} {x['non2xx']:>8}")
+                gw_cpu = f"{x['gateway_cpu_us']:.0f}" if path == "gateway" and "gateway_cpu_us" in x else "-"
+                node_cpu = f"{x['node_cpu_us']:.0f}" if "node_cpu_us" in x else "-"
+                print(f"{c:>3} {path:>8} {x['p50_us']:>8} {x['p99_us']:>8} {x['rps']:>9.0f} {x['non2xx']:>8} {gw_cpu:>14} {node_cpu:>16}  "
+                      f"{x['p50_us_runs']} {x['rps_runs']}")
         added = results[1]["gateway"]["p50_us"] - results[1]["direct"]["p50_us"]
         ratio = results[32]["gateway"]["rps"] / results[32]["direct"]["rps"]
         print(f"added p50 at c=1: {added} us (target <= 250)   throughput gateway/direct at c=32: {ratio:.2f} (target >= 0.9)")
