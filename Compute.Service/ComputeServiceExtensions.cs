@@ -25,6 +25,7 @@ public static class ComputeServiceExtensions
         builder.Services.AddScoped<ComputeReader>();
         builder.Services.AddScoped<ComputeTargetService>();
         builder.Services.AddScoped<ReservationService>();
+        builder.Services.AddScoped<KubernetesCredentialsReader>();
         builder.Services.AddScoped<NodeRegistry>();
         builder.Services.AddSingleton<ComputeEvents>();
 

@@ -6,8 +6,8 @@ using ProtoCapacity = Contracts.Compute.V1.Capacity;
 
 namespace Compute.Service.Grpc;
 
-/// <summary>compute.v1.Compute for inference nodes (RegisterNode, Heartbeat) and Deploy.Service (GetCompute, Reserve, Release).</summary>
-public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes, ReservationService reservations)
+/// <summary>compute.v1.Compute for inference nodes (RegisterNode, Heartbeat) and Deploy.Service (GetCompute, Reserve, Release, GetKubernetesCredentials).</summary>
+public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes, ReservationService reservations, KubernetesCredentialsReader credentials)
 {
     public Task<RegisterNodeResponse> RegisterNode(RegisterNodeRequest request, ServerCallContext context) => Call(async () =>
     {
@@ -51,6 +51,14 @@ public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes,
 
     public Task<ReleaseResponse> Release(ReleaseRequest request, ServerCallContext context) => Call(async () =>
         new ReleaseResponse { Released = await reservations.ReleaseAsync(request.ReservationId, context.CancellationToken) });
+
+    public Task<KubernetesCredentials> GetKubernetesCredentials(GetComputeRequest request, ServerCallContext context) => Call(async () =>
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+            throw ComputeException.Invalid(new Dictionary<string, string[]> { ["name"] = ["is required."] });
+        var c = await credentials.GetAsync(request.Name, context.CancellationToken);
+        return new KubernetesCredentials { ApiServer = c.ApiServer, Namespace = c.Namespace, Token = c.Token };
+    });
 
     private static async Task<T> Call<T>(Func<Task<T>> action)
     {

@@ -30,6 +30,10 @@ public sealed class ComputeClient(GrpcChannel channel)
     public Task<ReleaseResponse> ReleaseAsync(string reservationId, CancellationToken ct = default) =>
         channel.UnaryAsync<ReleaseRequest, ReleaseResponse>(Service + "Release", new ReleaseRequest { ReservationId = reservationId }, Options(ct, idempotent: true));
 
+    /// <summary>A kubernetes compute's API server, namespace and bearer token. The token is secret: keep it out of logs.</summary>
+    public Task<KubernetesCredentials> GetKubernetesCredentialsAsync(string name, CancellationToken ct = default) =>
+        channel.UnaryAsync<GetComputeRequest, KubernetesCredentials>(Service + "GetKubernetesCredentials", new GetComputeRequest { Name = name }, Options(ct, idempotent: true));
+
     private static CallOptions Options(CancellationToken ct, bool idempotent) =>
         new(Deadline: DateTime.UtcNow.AddSeconds(30), CancellationToken: ct, Idempotent: idempotent);
 }

@@ -109,4 +109,28 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
         Assert.Contains("is Failed", error.Detail);
         Assert.Equal("Failed", (await _client.GetComputeAsync("aks-broken")).ProvisioningState);
     }
+
+    [Fact]
+    public async Task Deploy_gets_a_kubernetes_computes_connection_with_its_token_and_nothing_for_other_computes()
+    {
+        const string token = "eyJhbGciOiJSUzI1NiJ9.deploy-service-account.secret-456";
+        await using var apiServer = await FakeKubernetesApiServer.StartAsync(token);
+        using var http = new HttpClient { BaseAddress = new Uri(_app.Settings["Kestrel:Endpoints:http:Url"]!) };
+        await (await http.PutComputeAsync("aks-creds", new
+        {
+            type = "kubernetes", purpose = "DevTest", vmSize = "Standard_D3_v2", agentCount = 1,
+            kubernetes = new { apiServer = apiServer.Address.ToString(), @namespace = "models", token },
+        })).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal("Succeeded", (await http.WaitProvisionedAsync("aks-creds")).GetProperty("provisioningState").GetString());
+
+        var credentials = await _client.GetKubernetesCredentialsAsync("AKS-creds");
+        Assert.Equal(apiServer.Address.ToString(), credentials.ApiServer);
+        Assert.Equal("models", credentials.Namespace);
+        Assert.Equal(token, credentials.Token);
+        // GetCompute still never carries the token.
+        Assert.DoesNotContain("secret-456", (await _client.GetComputeAsync("aks-creds")).ToString());
+
+        Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => _client.GetKubernetesCredentialsAsync("local"))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => _client.GetKubernetesCredentialsAsync("nowhere"))).StatusCode);
+    }
 }
