@@ -210,6 +210,8 @@ public sealed class RequestBody : IDisposable
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit + 1;
 
         var body = context.Request.Body;
+        // The pool hands out a shared empty array for 0 bytes and refuses to take it back: an empty body is not pooled.
+        if (context.Request.ContentLength == 0) return new RequestBody([], 0);
         if (context.Request.ContentLength is { } exact)
         {
             var buffer = ArrayPool<byte>.Shared.Rent((int)exact);
@@ -257,7 +259,7 @@ public sealed class RequestBody : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
+        if (Interlocked.Exchange(ref _buffer, null) is { Length: > 0 } buffer) ArrayPool<byte>.Shared.Return(buffer);
     }
 }
 

@@ -82,6 +82,35 @@ public sealed class ScoringRoutingTests(InfrastructureFixture infrastructure) : 
     }
 
     [Fact]
+    public async Task An_empty_body_and_a_chunked_body_reach_the_node_as_sent()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            using var empty = await ScoreAsync("split", pin: "blue", body: "");
+            Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+            Assert.Equal("", (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("echo").GetString());
+        }
+
+        // No Content-Length: the gateway reads the chunks into its (growing) buffer within the endpoint's limit.
+        var large = """{"data":[[""" + string.Join(",", Enumerable.Range(0, 600)) + "]]}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/endpoints/split/score")
+        {
+            Content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes(large))) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.Add("azureml-model-deployment", "blue");
+        request.Headers.TransferEncodingChunked = true;
+        using var chunked = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, chunked.StatusCode);
+        Assert.Equal(large, (await chunked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("echo").GetString());
+    }
+
+    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public async Task Pin_header_sends_to_that_deployment_and_an_unknown_one_is_404_naming_it()
     {
         for (var i = 0; i < 20; i++)
