@@ -2,7 +2,7 @@
 # The gateway's cost, one command: starts the platform (AppHost, Release), deploys the small CNN of the inference
 # benchmark behind a key-auth endpoint, then scores the same body through the gateway and directly on the node with
 # wrk at concurrency 1 and 32, and prints added p50 latency and the throughput ratio.
-# Usage: bench/gateway/run.sh [--duration SECONDS]
+# Usage: bench/gateway/run.sh [--duration SECONDS] [--rounds N] [--warmup SECONDS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
