@@ -43,4 +43,32 @@ public sealed class DeployOptions
 
     /// <summary>How long one probe of a node may take before it counts as failed.</summary>
     [Range(0.1, 600)] public double HealthProbeTimeoutSeconds { get; set; } = 5;
+
+    // Kubernetes compute targets: what Deploy renders and applies there.
+
+    /// <summary>The inference node image the rendered Deployments run.</summary>
+    [Required] public string KubernetesInferenceImage { get; set; } = "platform/inference:latest";
+
+    /// <summary>
+    /// Base URL the pods download model files from: the registry's REST API
+    /// (<c>{base}/api/v1/models/{name}/versions/{version}/files/{path}</c>) as the cluster reaches it. Empty: the
+    /// registry's own address (<c>services:registry:http:0</c>), which only works where pods reach that address.
+    /// </summary>
+    public string KubernetesModelBaseUrl { get; set; } = "";
+
+    /// <summary>Container and Service ports of the inference node's REST and gRPC endpoints.</summary>
+    [Range(1, 65535)] public int KubernetesHttpPort { get; set; } = 8000;
+    [Range(1, 65535)] public int KubernetesGrpcPort { get; set; } = 8001;
+
+    /// <summary>The HorizontalPodAutoscaler's average CPU utilisation target, in percent of the requested cores.</summary>
+    [Range(1, 100)] public int KubernetesCpuTargetPercent { get; set; } = 70;
+
+    /// <summary>How long a rollout waits for the Deployment's pods to be ready before the deployment is Unhealthy.</summary>
+    [Range(1, 7200)] public double KubernetesRolloutTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>How often the Deployment's status is read while waiting.</summary>
+    [Range(0.05, 60)] public double KubernetesPollSeconds { get; set; } = 2;
+
+    /// <summary>Timeout of one call to an API server.</summary>
+    [Range(1, 600)] public double KubernetesApiTimeoutSeconds { get; set; } = 30;
 }

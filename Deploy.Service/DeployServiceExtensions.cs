@@ -5,6 +5,7 @@ using Deploy.Service.Grpc;
 using Deploy.Service.Health;
 using GrpcLite;
 using Deploy.Service.Infrastructure;
+using Deploy.Service.Kubernetes;
 using Deploy.Service.Rollout;
 using Deploy.Service.Routing;
 using Deploy.Service.Rules;
@@ -52,6 +53,9 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<RolloutOrchestrator>();
         builder.Services.AddHostedService<RolloutWorker>();
         builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient);
+        builder.Services.AddSingleton<KubernetesRollout>();
+        builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
+            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));
         builder.Services.AddGrpcClient<RegistryClient>("registry");
         builder.Services.AddGrpcClient<ComputeClient>("compute");
         return builder;

@@ -69,7 +69,9 @@ public sealed class ReplicaHealthWatcher(
             return;
         }
 
-        var replicas = watched.ToDictionary(d => d.Id, d => JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson));
+        // A kubernetes Service is not probed here: Kubernetes' readiness probes take unready pods out of it.
+        var replicas = watched.ToDictionary(d => d.Id, d => JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson)
+            .Where(r => !Kubernetes.KubernetesManifests.IsKubernetesReplica(r)).ToList());
         var nodes = replicas.Values.SelectMany(r => r).Select(r => r.GrpcAddress).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var probes = await Task.WhenAll(nodes.Select(address => ProbeNodeAsync(address, ct)));
         var byAddress = nodes.Zip(probes).ToDictionary(p => p.First, p => p.Second, StringComparer.OrdinalIgnoreCase);

@@ -8,6 +8,7 @@ using Deploy.Service.Apis;
 using Deploy.Service.Control;
 using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
+using Deploy.Service.Kubernetes;
 using Deploy.Service.Routing;
 using GrpcLite;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public sealed class RolloutOrchestrator(
     PackageCache packages,
     DeploymentLog log,
     IHttpClientFactory httpClients,
+    KubernetesRollout kubernetes,
     IOptions<DeployOptions> options,
     ILogger<RolloutOrchestrator> logger)
 {
@@ -59,6 +61,7 @@ public sealed class RolloutOrchestrator(
         var loaded = new List<Placement>();
         ReserveResponse? reservation = null;
         ModelVersion? model = null;
+        ClusterConnection? applied = null;
         var stopwatch = Stopwatch.StartNew();
         await Log(d, "info", $"Rollout of generation {generation} started ({(d.NodeModelName is null ? "create" : $"update; {d.ServingModel} keeps serving")})", ct);
 
@@ -93,7 +96,19 @@ public sealed class RolloutOrchestrator(
                 CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = d.Gpus,
             }, ct));
             if (reservation.Placements.Count == 0)
-                throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' placed no replicas (kubernetes targets are not rolled out by this service)");
+            {
+                // Kubernetes schedules there: Compute only counted the quota.
+                var target = await Step(d, "read compute", () => compute.GetComputeAsync(d.Compute, ct));
+                if (target.Type != "kubernetes") throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' placed no replicas");
+                await Log(d, "info", $"Reserved quota for {d.InstanceCount} instance(s) on kubernetes compute '{d.Compute}' ({reservationId}); Kubernetes places them", ct);
+                await Transition(d, generation, DeploymentStates.Transitioning, null, ct);
+                var credentials = await Step(d, "read kubernetes credentials", () => compute.GetKubernetesCredentialsAsync(d.Compute, ct));
+                if (!Uri.TryCreate(credentials.ApiServer, UriKind.Absolute, out var apiServer))
+                    throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' has no valid API server address");
+                var connection = new ClusterConnection(apiServer, credentials.Namespace, credentials.Token);
+                await RollOutOnKubernetesAsync(d, generation, reservationId, model, package, connection, () => applied = connection, stopwatch, ct);
+                return;
+            }
             // Several instances on one node share one loaded session (the node batches for them): load once per node.
             var placements = reservation.Placements.DistinctBy(p => p.NodeName).ToList();
             await Log(d, "info", $"Reserved {d.InstanceCount} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
@@ -141,24 +156,136 @@ public sealed class RolloutOrchestrator(
             await Log(d, "info", $"Healthy: {model.Id} serves as {nodeModelName} on {replicas.Count} node(s) after {stopwatch.Elapsed.TotalSeconds:0.0}s", ct);
 
             // 6. Retire what served before, after gateways have had time to pick up the new routing.
-            if (previous.NodeModelName is not null)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(options.Value.DrainSeconds), ct);
-                await UnloadAsync(d, JsonText.Read<List<ReplicaResponse>>(previous.ReplicasJson), previous.NodeModelName, ct);
-                if (previous.ReservationId is not null && previous.ReservationId != reservationId)
-                    await Safely(d, $"release {previous.ReservationId}", () => compute.ReleaseAsync(previous.ReservationId, ct));
-                if (previous.ServingModel is not null && previous.ServingModel != model.Id)
-                    await ReleaseModelIfUnusedAsync(d, previous.ServingModel, ct);
-                await Log(d, "info", $"Retired {previous.NodeModelName} ({previous.ServingModel})", ct);
-            }
+            await RetireAsync(d, previous, reservationId, model.Id, onKubernetes: false, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             var (state, reason) = ex is RolloutFailure f ? (f.State, f.Message) : (DeploymentStates.Failed, ex.Message);
             await Log(d, "error", $"Rollout of generation {generation} failed: {reason}", ct);
             await UndoAsync(d, loaded, nodeModelName, reservation is null ? null : reservationId, ct);
+            // A first rollout leaves nothing behind on the cluster; an update leaves the objects to Kubernetes, whose
+            // rolling update keeps the old pods serving while the new ones are not ready.
+            if (applied is not null && d.NodeModelName is null) await DeleteKubernetesObjectsAsync(d, applied, ct);
             if (model is not null && model.Id != d.ServingModel) await ReleaseModelIfUnusedAsync(d, model.Id, ct);
             await FailAsync(d, generation, state, reason, ct);
+        }
+    }
+
+    /// <summary>
+    /// The rollout on a kubernetes compute: render the Deployment, Service and autoscaler, apply them, wait for the
+    /// Deployment's replicas to be ready, then route to the Service. The served model name stays the same across
+    /// generations (Kubernetes mixes old and new pods behind one Service during its rolling update).
+    /// </summary>
+    private async Task RollOutOnKubernetesAsync(DeploymentEntity d, int generation, string reservationId, ModelVersion model,
+        PackageResult package, ClusterConnection connection, Action applying, Stopwatch stopwatch, CancellationToken ct)
+    {
+        var servedName = KubernetesModelName(d);
+        string modelUrl;
+        try { modelUrl = kubernetes.ModelUrl(model); }
+        catch (InvalidOperationException ex) { throw new RolloutFailure(DeploymentStates.Failed, ex.Message); }
+        var objects = KubernetesManifests.Render(new KubernetesWorkload(
+            d.EndpointName, d.Name, connection.Namespace, servedName, model.Id, package.Key, modelUrl,
+            d.InstanceCount, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds), kubernetes.Settings);
+
+        await Log(d, "info", $"Applying Deployment, Service and HorizontalPodAutoscaler {objects.Name} ({kubernetes.Settings.Image}, {objects.Replicas} replica(s)) to {connection}", ct);
+        applying();
+        await KubernetesStep("apply", async () => { await kubernetes.ApplyAsync(connection, objects, ct); return true; });
+        await Log(d, "info", $"Applied {objects.Name}; waiting up to {options.Value.KubernetesRolloutTimeoutSeconds:0.#} s for {objects.Replicas} ready replica(s)", ct);
+        var status = await KubernetesStep("wait for ready replicas", () => kubernetes.WaitUntilReadyAsync(connection, objects, ct));
+        await Log(d, "info", $"Deployment {objects.Name}: {status.ReadyReplicas} of {objects.Replicas} replica(s) ready (generation {status.ObservedGeneration})", ct);
+
+        IReadOnlyList<TensorResponse> inputs = model.Onnx.Inputs.Select(ToTensor).ToList();
+        IReadOnlyList<TensorResponse> outputs = model.Onnx.Outputs.Select(ToTensor).ToList();
+        var replicas = new List<ReplicaResponse> { KubernetesManifests.Replica(d.Compute, objects, kubernetes.Settings) };
+        var previous = await SwitchAsync(d, generation, servedName, reservationId, model.Id, replicas, inputs, outputs, package, ct);
+        if (previous is null)
+        {
+            // A newer generation applies its own objects over these; only this generation's quota goes.
+            await Log(d, "info", $"Generation {generation} was superseded before it went live; the next rollout re-applies {objects.Name}", ct);
+            await UndoAsync(d, [], servedName, reservationId, ct);
+            if (model.Id != d.ServingModel) await ReleaseModelIfUnusedAsync(d, model.Id, ct);
+            return;
+        }
+        await Log(d, "info", $"Healthy: {model.Id} serves as {servedName} behind {replicas[0].HttpAddress} after {stopwatch.Elapsed.TotalSeconds:0.0}s", ct);
+        await RetireAsync(d, previous, reservationId, model.Id, onKubernetes: true, ct);
+
+        async Task<T> KubernetesStep<T>(string step, Func<Task<T>> action)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (KubernetesApiException ex)
+            {
+                throw new RolloutFailure(DeploymentStates.Failed, $"kubernetes {step}: {ex.Message}");
+            }
+            catch (KubernetesRolloutTimeoutException ex)
+            {
+                throw new RolloutFailure(DeploymentStates.Unhealthy, ex.Message);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                throw new RolloutFailure(DeploymentStates.Failed, $"kubernetes {step}: the API server at {connection.ApiServer} could not be reached: {ex.Message}");
+            }
+        }
+
+    }
+
+    /// <summary>The model name the pods of a kubernetes deployment serve (and the readiness probe asks for).</summary>
+    public static string KubernetesModelName(DeploymentEntity d) => $"{d.EndpointName}.{d.Name}";
+
+    /// <summary>After a switch: drain and unload what served before (on our nodes), release its capacity and model pin.</summary>
+    private async Task RetireAsync(DeploymentEntity d, DeploymentEntity previous, string reservationId, string modelId, bool onKubernetes, CancellationToken ct)
+    {
+        if (previous.NodeModelName is null) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var oldReplicas = JsonText.Read<List<ReplicaResponse>>(previous.ReplicasJson);
+        // Moved off a cluster: its objects go (on a cluster, the re-applied objects are the new replicas themselves).
+        if (!onKubernetes && oldReplicas.Any(KubernetesManifests.IsKubernetesReplica))
+            await TearDownKubernetesAsync(d, previous.ReplicasJson, scope, ct);
+        if (oldReplicas.Any(r => !KubernetesManifests.IsKubernetesReplica(r)))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.Value.DrainSeconds), ct);
+            await UnloadAsync(d, oldReplicas, previous.NodeModelName, ct);
+        }
+        if (previous.ReservationId is not null && previous.ReservationId != reservationId)
+            await Safely(d, $"release {previous.ReservationId}", () => Client<ComputeClient>(scope, "compute").ReleaseAsync(previous.ReservationId, ct));
+        if (previous.ServingModel is not null && previous.ServingModel != modelId)
+            await ReleaseModelIfUnusedAsync(d, previous.ServingModel, ct);
+        await Log(d, "info", $"Retired {previous.NodeModelName} ({previous.ServingModel})", ct);
+    }
+
+    private async Task DeleteKubernetesObjectsAsync(DeploymentEntity d, ClusterConnection connection, CancellationToken ct)
+    {
+        var name = KubernetesManifests.NameFor(d.EndpointName, d.Name);
+        try
+        {
+            var deleted = await kubernetes.DeleteAsync(connection, name, ct);
+            await Log(d, "info", $"Deleted {deleted} kubernetes object(s) named {name} from namespace {connection.Namespace}", ct);
+        }
+        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            await Log(d, "warn", $"Could not delete the kubernetes objects {name}: {ex.Message}", ct);
+        }
+    }
+
+    /// <summary>The kubernetes objects of a deployment on a kubernetes compute go with it (a compute detached meanwhile: logged).</summary>
+    private async Task TearDownKubernetesAsync(DeploymentEntity d, string replicasJson, AsyncServiceScope scope, CancellationToken ct)
+    {
+        // The compute the replicas were routed on (the deployment may name another one by now), else the requested one.
+        var servedOn = JsonText.Read<List<ReplicaResponse>>(replicasJson).Select(KubernetesManifests.ComputeOf).FirstOrDefault(c => c is not null);
+        var onKubernetes = servedOn is not null;
+        var computeName = servedOn ?? d.Compute;
+        try
+        {
+            var compute = Client<ComputeClient>(scope, "compute");
+            if (!onKubernetes && (await compute.GetComputeAsync(computeName, ct)).Type != "kubernetes") return;
+            var credentials = await compute.GetKubernetesCredentialsAsync(computeName, ct);
+            await DeleteKubernetesObjectsAsync(d, new ClusterConnection(new Uri(credentials.ApiServer), credentials.Namespace, credentials.Token), ct);
+        }
+        catch (Exception ex) when (ex is RpcException or RolloutFailure or UriFormatException)
+        {
+            if (onKubernetes) await Log(d, "warn", $"Could not delete the kubernetes objects of this deployment: {ex.Message}", ct);
         }
     }
 
@@ -167,6 +294,7 @@ public sealed class RolloutOrchestrator(
     {
         await using var scope = scopes.CreateAsyncScope();
         if (d.NodeModelName is not null) await UnloadAsync(d, JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson), d.NodeModelName, ct);
+        await TearDownKubernetesAsync(d, d.ReplicasJson, scope, ct);
         if (d.ReservationId is not null)
             await Safely(d, $"release {d.ReservationId}", () => Client<ComputeClient>(scope, "compute").ReleaseAsync(d.ReservationId, ct));
         await Safely(d, "release model pins", () => Client<RegistryClient>(scope, "registry").ReleaseModelUseAsync(ModelUser(d), ct: ct));
@@ -317,7 +445,8 @@ public sealed class RolloutOrchestrator(
 
     private async Task UnloadAsync(DeploymentEntity d, IReadOnlyList<ReplicaResponse> replicas, string nodeModelName, CancellationToken ct)
     {
-        foreach (var replica in replicas)
+        // Pods behind a kubernetes Service are not ours to unload: Kubernetes replaces or deletes them.
+        foreach (var replica in replicas.Where(r => !KubernetesManifests.IsKubernetesReplica(r)))
         {
             var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress));
             try
