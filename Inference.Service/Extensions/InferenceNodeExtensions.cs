@@ -21,6 +21,8 @@ public static class InferenceNodeExtensions
         builder.Services.AddSingleton<InferenceExecutor>();
         builder.Services.AddSingleton<NodeControl>();
         builder.Services.AddHostedService<RuntimeLoader>();
+        // After the runtime, before registration with Compute: the node reports its preloaded models from the start.
+        builder.Services.AddHostedService<ModelPreloader>();
         builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = 256 * 1024 * 1024);
         builder.Services.AddSingleton<KServeGrpcService>();
         builder.Services.AddSingleton<InferenceNodeGrpcService>();

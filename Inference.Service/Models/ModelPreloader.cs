@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Text;
+using Contracts.Node.V1;
+
+namespace Inference.Service.Models;
+
+/// <summary>One model to load when the node starts (section <c>Inference:Preload:{n}</c>).</summary>
+public sealed class PreloadModel
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>An .onnx file or folder on this machine, or an http(s) URL of the .onnx file (downloaded into the cache first).</summary>
+    public string Location { get; set; } = "";
+
+    public string Version { get; set; } = "";
+
+    /// <summary>Informational: the deploy package this model came from (a kubernetes pod's env names it).</summary>
+    public string? PackageKey { get; set; }
+
+    public PreloadSettings Settings { get; set; } = new();
+}
+
+/// <summary>The same settings as node.v1 <c>LoadModel</c>'s, under configuration names.</summary>
+public sealed class PreloadSettings
+{
+    public int IntraOpThreads { get; set; }
+    public int InterOpThreads { get; set; }
+    public int MaxBatchSize { get; set; }
+    public long MaxQueueDelayMicroseconds { get; set; }
+    public int MaxQueueSize { get; set; }
+    public int Gpus { get; set; }
+    public int GpuDeviceId { get; set; }
+}
+
+/// <summary>
+/// Loads the models of <c>Inference:Preload</c> while the node starts, through the same path as node.v1
+/// <c>LoadModel</c>, so a node started by a Kubernetes Deployment serves its model without anyone calling it. An http(s)
+/// location is downloaded once into <c>Inference:PreloadCacheFolder</c> (keyed by URL). The host finishes starting
+/// (and registers with Compute) only after these loads; a model that fails is logged and left not ready, so the
+/// readiness probe on <c>/v2/models/{name}/ready</c> keeps the pod out of its Service.
+/// </summary>
+internal sealed class ModelPreloader(IConfiguration configuration, NodeControl control, ILogger<ModelPreloader> logger) : IHostedService
+{
+    public const string Section = "Inference:Preload";
+    public const string CacheFolderKey = "Inference:PreloadCacheFolder";
+    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(30);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var models = configuration.GetSection(Section).Get<List<PreloadModel>>() ?? [];
+        foreach (var model in models)
+        {
+            try
+            {
+                if (string.IsNullOrWhiteSpace(model.Name) || string.IsNullOrWhiteSpace(model.Location))
+                    throw new InvalidOperationException("a preloaded model needs a Name and a Location");
+                var location = IsUrl(model.Location) ? await DownloadAsync(model, cancellationToken) : model.Location;
+                var s = model.Settings;
+                var status = await control.LoadAsync(new LoadModelRequest
+                {
+                    ModelName = model.Name,
+                    Location = location,
+                    ModelVersion = model.Version,
+                    Settings = new Contracts.Node.V1.ModelSettings
+                    {
+                        IntraOpThreads = s.IntraOpThreads, InterOpThreads = s.InterOpThreads, MaxBatchSize = s.MaxBatchSize,
+                        MaxQueueDelayUs = s.MaxQueueDelayMicroseconds, MaxQueueSize = s.MaxQueueSize, Gpus = s.Gpus, GpuDeviceId = s.GpuDeviceId,
+                    },
+                }, cancellationToken);
+                logger.LogInformation("Preloaded {Model} ({Version}) from {Location} on {Provider}{Package}", model.Name, model.Version, model.Location,
+                    status.Provider, model.PackageKey is { Length: > 0 } key ? $", package {key}" : "");
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogError("Preloading {Model} from {Location} failed: {Error}", model.Name, model.Location, e.Message);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static bool IsUrl(string location) =>
+        Uri.TryCreate(location, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    /// <summary>Downloads the model file into the cache folder (once per URL; written to a temporary name, then moved in place).</summary>
+    private async Task<string> DownloadAsync(PreloadModel model, CancellationToken ct)
+    {
+        var url = new Uri(model.Location);
+        var root = configuration[CacheFolderKey] is { Length: > 0 } configured ? configured : Path.Combine(Path.GetTempPath(), "inference-preload");
+        var folder = Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url.AbsoluteUri)))[..32]);
+        var fileName = Path.GetFileName(Uri.UnescapeDataString(url.AbsolutePath));
+        if (string.IsNullOrEmpty(fileName) || !fileName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) fileName = "model.onnx";
+        var file = Path.Combine(folder, fileName);
+        if (File.Exists(file))
+        {
+            logger.LogInformation("Model {Model}: {Url} is in the cache ({File})", model.Name, url, file);
+            return file;
+        }
+
+        Directory.CreateDirectory(folder);
+        var partial = file + $".{Guid.NewGuid():N}.part";
+        // Its own client: the shared resilience pipeline's timeouts are made for calls, not for model-sized downloads.
+        using var http = new HttpClient { Timeout = DownloadTimeout };
+        try
+        {
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode)
+                throw new HttpRequestException($"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+            await using (var target = File.Create(partial))
+                await response.Content.CopyToAsync(target, ct);
+            File.Move(partial, file, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+        logger.LogInformation("Model {Model}: downloaded {Url} ({Bytes} bytes) to {File}", model.Name, url, new FileInfo(file).Length, file);
+        return file;
+    }
+}
