@@ -21,7 +21,11 @@ public sealed class KubernetesApiException(HttpStatusCode status, string message
 /// <summary>What the rollout needs of a Deployment's status.</summary>
 public sealed record DeploymentStatus(long Generation, long ObservedGeneration, int Replicas, int ReadyReplicas, int UpdatedReplicas, string? Condition)
 {
-    public bool IsReady(int wanted) => ObservedGeneration >= Generation && ReadyReplicas >= wanted;
+    /// <summary>
+    /// The controller has seen the applied spec, and enough pods are ready — and of the new template, so that during
+    /// a rolling update the old pods' readiness does not count for the new generation.
+    /// </summary>
+    public bool IsReady(int wanted) => ObservedGeneration >= Generation && ReadyReplicas >= wanted && UpdatedReplicas >= wanted;
 }
 
 /// <summary>

@@ -228,7 +228,6 @@ public sealed class RolloutOrchestrator(
                 throw new RolloutFailure(DeploymentStates.Failed, $"kubernetes {step}: the API server at {connection.ApiServer} could not be reached: {ex.Message}");
             }
         }
-
     }
 
     /// <summary>The model name the pods of a kubernetes deployment serve (and the readiness probe asks for).</summary>

@@ -79,6 +79,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         Assert.False(waiting.IsCompleted); // ready pods of an older generation do not count
         _server.Observed = true;
         var status = await waiting;
+        Assert.False(new DeploymentStatus(2, 2, 2, 2, 1, null).IsReady(2)); // old pods ready, one new pod: not yet
         Assert.Equal(2, status.ReadyReplicas);
         Assert.Equal(1, status.Generation);
         Assert.True(_server.Requests.Count(r => r.Method == "GET") >= 3);
