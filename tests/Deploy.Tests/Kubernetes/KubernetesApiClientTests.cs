@@ -26,7 +26,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
     {
         _server = await FakeKubernetesApiServer.StartAsync(Token);
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var options = Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 1 });
+        var options = Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 60 });
         _rollout = new KubernetesRollout(new KubernetesApiClient(_http), options, new ConfigurationBuilder().Build());
         _connection = new ClusterConnection(_server.Address, "models", Token);
     }
@@ -91,7 +91,9 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         var objects = Render();
         await _rollout.ApplyAsync(_connection, objects, CancellationToken.None);
         _server.ReadyReplicas = 1;
-        var error = await Assert.ThrowsAsync<KubernetesRolloutTimeoutException>(() => _rollout.WaitUntilReadyAsync(_connection, objects, CancellationToken.None));
+        var impatient = new KubernetesRollout(new KubernetesApiClient(_http),
+            Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 1 }), new ConfigurationBuilder().Build());
+        var error = await Assert.ThrowsAsync<KubernetesRolloutTimeoutException>(() => impatient.WaitUntilReadyAsync(_connection, objects, CancellationToken.None));
         Assert.Contains("1 of 2 replica(s) ready", error.Message);
     }
 

@@ -24,6 +24,8 @@ public sealed class KubernetesPlatform : IAsyncLifetime
         // The services inherit the AppHost's environment.
         Environment.SetEnvironmentVariable("Deploy__KubernetesModelBaseUrl", ModelBaseUrl);
         Environment.SetEnvironmentVariable("Deploy__KubernetesPollSeconds", "0.2");
+        // Short enough for a test to watch a rollout time out; the other tests make pods ready within a second or two.
+        Environment.SetEnvironmentVariable("Deploy__KubernetesRolloutTimeoutSeconds", "15");
         Environment.SetEnvironmentVariable("Deploy__KubernetesInferenceImage", "registry.example/platform/inference:test");
         Platform = new PlatformFixture(inferenceNodes: 1);
     }
@@ -203,5 +205,34 @@ public sealed class KubernetesRolloutIntegrationTests(KubernetesPlatform fixture
         // A first rollout that failed leaves nothing on the cluster.
         await WaitForAsync(() => Task.FromResult(Cluster.ObjectPaths.Count(p => p.EndsWith("/" + name))), n => n == 0, "cleaning up the failed rollout");
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/endpoints/{endpoint}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Pods_that_never_become_ready_make_the_deployment_unhealthy_with_how_far_it_got()
+    {
+        var compute = await AttachAsync();
+        var model = $"slow-{Guid.NewGuid():N}"[..16];
+        var version = await RegisterAsync(model, "test_relu");
+        var endpoint = $"k8t-{Guid.NewGuid():N}"[..16];
+        var name = $"{endpoint}-slow";
+        await PutAsync($"/api/v1/endpoints/{endpoint}", """{"authMode":"key"}""");
+        Cluster.ReadyReplicas = 1;
+        try
+        {
+            await PutAsync($"/api/v1/endpoints/{endpoint}/deployments/slow",
+                $$$"""{"model":"{{{model}}}:{{{version}}}","compute":"{{{compute}}}","instanceCount":2,"cpuCores":0.5,"memoryGb":0.5}""");
+            var slow = await WaitForDeploymentAsync(endpoint, "slow", d => (string?)d["state"] is "Healthy" or "Failed" or "Unhealthy", "the rollout timing out");
+            Assert.Equal("Unhealthy", (string?)slow["state"]);
+            Assert.Contains($"Deployment {name} did not become ready within 15 s: 1 of 2 replica(s) ready", (string?)slow["error"]);
+            Assert.Empty(slow["replicas"]!.AsArray());
+            var logs = await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint}/deployments/slow/logs?tail=100");
+            Assert.Contains("did not become ready within 15 s", logs);
+        }
+        finally
+        {
+            Cluster.ReadyReplicas = null;
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/endpoints/{endpoint}")).StatusCode);
+        await WaitForAsync(() => Task.FromResult(Cluster.ObjectPaths.Count(p => p.EndsWith("/" + name))), n => n == 0, "deleting the objects");
     }
 }
