@@ -275,7 +275,7 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
     [Fact]
     public async Task A_request_whose_deadline_passes_in_the_queue_is_dropped_not_computed()
     {
-        await Load("deadline", OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 16, seed: 6), "deep"),
+        await Load("deadline", OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 64, seed: 6), "deep"),
             new Contracts.Node.V1.ModelSettings { MaxBatchSize = 4, MaxQueueSize = 16, IntraOpThreads = 1 });
         var runs = 0;
         using var listener = new MeterListener();
