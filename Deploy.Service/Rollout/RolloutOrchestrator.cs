@@ -185,6 +185,7 @@ public sealed class RolloutOrchestrator(
         catch (InvalidOperationException ex) { throw new RolloutFailure(DeploymentStates.Failed, ex.Message); }
         var objects = KubernetesManifests.Render(new KubernetesWorkload(
             d.EndpointName, d.Name, connection.Namespace, servedName, model.Id, package.Key, modelUrl,
+            model.Files.FirstOrDefault(f => f.Path == model.ModelFile)?.Sha256 ?? "",
             d.InstanceCount, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds), kubernetes.Settings);
 
         await Log(d, "info", $"Applying Deployment, Service and HorizontalPodAutoscaler {objects.Name} ({kubernetes.Settings.Image}, {objects.Replicas} replica(s)) to {connection}", ct);

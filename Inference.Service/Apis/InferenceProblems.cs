@@ -20,4 +20,12 @@ public static class InferenceProblems
         NotSupportedException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "Not supported"),
         _ => throw exception,
     };
+
+    /// <summary>A failed load: missing files are 404, a model ONNX Runtime refuses is 400 with its message.</summary>
+    public static IResult FromLoad(Exception exception) => exception switch
+    {
+        FileNotFoundException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Model files not found"),
+        OrtException e => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [e.Message] }, title: "ONNX Runtime could not load the model"),
+        _ => From(exception),
+    };
 }

@@ -26,7 +26,7 @@ public static class KServeRestApi
         return app;
     }
 
-    public static object ServerMetadataBody => new { name = "inference", version = OrtLibrary.Version, extensions = new[] { "binary_tensor_data" } };
+    public static object ServerMetadataBody => new { name = "inference", version = OrtLibrary.Version, extensions = new[] { "binary_tensor_data", "model_repository" } };
 
     private static Ok<object> ServerMetadata() => TypedResults.Ok(ServerMetadataBody);
 

@@ -42,17 +42,9 @@ public static class NodeAdminApi
         {
             return Proto(new LoadModelResponse { Model = await control.LoadAsync(request, cancellation) });
         }
-        catch (FileNotFoundException e)
-        {
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Model files not found");
-        }
-        catch (OnnxRuntime.OrtException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [e.Message] }, title: "ONNX Runtime could not load the model");
-        }
         catch (Exception e)
         {
-            return InferenceProblems.From(e);
+            return InferenceProblems.FromLoad(e);
         }
     }
 

@@ -54,6 +54,7 @@ public static class InferenceNodeExtensions
     public static IEndpointRouteBuilder MapInferenceApis(this IEndpointRouteBuilder app)
     {
         app.MapKServeRestApi();
+        app.MapModelRepositoryApi();
         app.MapScoreApi();
         app.MapNodeAdminApi();
         app.MapGrpcService<KServeGrpcService>(GrpcPredictV2Reflection.Descriptor.Services[0]);

@@ -21,4 +21,9 @@ internal static class GrpcErrors
         NotSupportedException e => new RpcException(StatusCode.InvalidArgument, e.Message),
         _ => new RpcException(StatusCode.Internal, exception.Message),
     };
+
+    /// <summary>A failed load: ONNX Runtime's own words say what is wrong with the model.</summary>
+    public static RpcException FromLoad(string model, Exception exception) => exception is OrtException e
+        ? new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{model}': {e.Message}")
+        : From(exception);
 }

@@ -13,14 +13,9 @@ public sealed class InferenceNodeGrpcService(NodeControl control)
         {
             return new LoadModelResponse { Model = await control.LoadAsync(request, context.CancellationToken) };
         }
-        catch (OnnxRuntime.OrtException e)
-        {
-            // ONNX Runtime's own words say what is wrong with the model.
-            throw new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{request.ModelName}': {e.Message}");
-        }
         catch (Exception e)
         {
-            throw GrpcErrors.From(e);
+            throw GrpcErrors.FromLoad(request.ModelName, e);
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
     {
         var response = new ServerMetadataResponse { Name = "inference", Version = OrtLibrary.Version };
         response.Extensions.Add("binary_tensor_data");
+        response.Extensions.Add("model_repository");
         return Task.FromResult(response);
     }
 
@@ -72,4 +73,23 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
             throw GrpcErrors.From(e);
         }
     }
+
+    // The model repository extension: load again by name what this node was told to load before, or unload.
+    public async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var model = await models.LoadKnownAsync(request.ModelName, context.CancellationToken);
+            return new RepositoryModelLoadResponse { ModelName = model.Name, IsLoaded = model.IsReady };
+        }
+        catch (Exception e)
+        {
+            throw GrpcErrors.FromLoad(request.ModelName, e);
+        }
+    }
+
+    public async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context) =>
+        await models.UnloadAsync(request.ModelName)
+            ? new RepositoryModelUnloadResponse { ModelName = request.ModelName, IsUnloaded = true }
+            : throw new RpcException(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node.");
 }

@@ -9,7 +9,7 @@ public sealed class InvalidInferenceRequestException(IDictionary<string, string[
     public static InvalidInferenceRequestException For(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
 }
 
-public sealed class ModelNotFoundException(string model) : Exception($"Model '{model}' is not loaded on this node.")
+public sealed class ModelNotFoundException(string model, string? message = null) : Exception(message ?? $"Model '{model}' is not loaded on this node.")
 {
     public string Model { get; } = model;
 }

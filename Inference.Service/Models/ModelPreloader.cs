@@ -14,6 +14,9 @@ public sealed class PreloadModel
 
     public string Version { get; set; } = "";
 
+    /// <summary>Lower-case hex sha256 the file must have (the registry's); checked on a download and on a cache hit.</summary>
+    public string? Sha256 { get; set; }
+
     /// <summary>Informational: the deploy package this model came from (a kubernetes pod's env names it).</summary>
     public string? PackageKey { get; set; }
 
@@ -93,8 +96,13 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
         var file = Path.Combine(folder, fileName);
         if (File.Exists(file))
         {
-            logger.LogInformation("Model {Model}: {Url} is in the cache ({File})", model.Name, url, file);
-            return file;
+            if (await MatchesAsync(file, model.Sha256, ct))
+            {
+                logger.LogInformation("Model {Model}: {Url} is in the cache ({File})", model.Name, url, file);
+                return file;
+            }
+            logger.LogWarning("Model {Model}: the cached {File} does not have sha256 {Sha256}; downloading it again", model.Name, file, model.Sha256);
+            File.Delete(file);
         }
 
         Directory.CreateDirectory(folder);
@@ -108,6 +116,9 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
                 throw new HttpRequestException($"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
             await using (var target = File.Create(partial))
                 await response.Content.CopyToAsync(target, ct);
+            // A truncated or altered download must never be loaded, nor cached for the next pod.
+            if (!await MatchesAsync(partial, model.Sha256, ct))
+                throw new InvalidDataException($"GET {url} gave {new FileInfo(partial).Length} bytes whose sha256 is {await Sha256Async(partial, ct)}, not the expected {model.Sha256}");
             File.Move(partial, file, overwrite: true);
         }
         finally
@@ -116,5 +127,14 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
         }
         logger.LogInformation("Model {Model}: downloaded {Url} ({Bytes} bytes) to {File}", model.Name, url, new FileInfo(file).Length, file);
         return file;
+    }
+
+    private static async Task<bool> MatchesAsync(string file, string? expected, CancellationToken ct) =>
+        string.IsNullOrEmpty(expected) || string.Equals(await Sha256Async(file, ct), expected, StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<string> Sha256Async(string file, CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
 }

@@ -9,6 +9,14 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
 {
     private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
+    // Where each name was last loaded from: the node's model repository, so KServe's repository extension can load a
+    // model again by name after an unload (Triton's repository is a folder; ours is what this node was told to load).
+    private readonly ConcurrentDictionary<string, ModelSource> _sources = new(StringComparer.Ordinal);
+
+    private sealed record ModelSource(string Location, string Version, ModelSettings Settings);
+
+    /// <summary>Every model name this node can load by name, loaded now or not.</summary>
+    public IReadOnlyCollection<string> Known => _sources.Keys.Order(StringComparer.Ordinal).ToList();
 
     public IReadOnlyCollection<LoadedModel> Models => _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
 
@@ -29,6 +37,7 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
     public async Task<LoadedModel> LoadAsync(string name, string location, string version, ModelSettings settings, CancellationToken cancellation)
     {
         var file = ResolveModelFile(location);
+        _sources[name] = new ModelSource(location, version, settings);
         await _loadGate.WaitAsync(cancellation);
         try
         {
@@ -71,6 +80,11 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
             _loadGate.Release();
         }
     }
+
+    /// <summary>Loads (or reloads) <paramref name="name"/> from where it was last loaded, with the same version and settings.</summary>
+    public Task<LoadedModel> LoadKnownAsync(string name, CancellationToken cancellation) => _sources.TryGetValue(name, out var source)
+        ? LoadAsync(name, source.Location, source.Version, source.Settings, cancellation)
+        : throw new ModelNotFoundException(name, $"Model '{name}' is not in this node's repository: it was never loaded here (node.v1 LoadModel or Inference:Preload).");
 
     public async Task<bool> UnloadAsync(string name)
     {

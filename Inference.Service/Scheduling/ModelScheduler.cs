@@ -207,6 +207,12 @@ public sealed class ModelScheduler : IAsyncDisposable
 
     private void Execute(List<PendingRequest> batch, long rows)
     {
+        // The wait for a free executor can outlast a deadline: whoever gave up meanwhile is dropped here, not computed.
+        if (batch.RemoveAll(Expired) > 0)
+        {
+            if (batch.Count == 0) return;
+            rows = batch.Sum(r => Math.Max(0, r.Rows));
+        }
         Interlocked.Add(ref _waiting, -batch.Count);
         var now = Stopwatch.GetTimestamp();
         foreach (var request in batch) _metrics.Queued(_model, Stopwatch.GetElapsedTime(request.EnqueuedAt, now));

@@ -40,24 +40,9 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
     private readonly HttpClient _admin = fixture.Platform.CreateAdminClient();
     private static readonly HttpClient Nodes = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    private async Task<int> RegisterAsync(string name, string onnxCase)
-    {
-        using var form = new MultipartFormDataContent();
-        form.Add(new StringContent(name), "name");
-        var file = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(TestData, onnxCase, "model.onnx")));
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, "file", "model.onnx");
-        var response = await _admin.PostAsync("/api/v1/models", form);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["version"]!;
-    }
+    private Task<int> RegisterAsync(string name, string onnxCase) => _admin.RegisterModelAsync(name, Path.Combine(TestData, onnxCase, "model.onnx"));
 
-    private async Task<JsonObject> PutAsync(string path, string json)
-    {
-        var response = await _admin.PutAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
+    private Task<JsonObject> PutAsync(string path, string json) => _admin.PutJsonAsync(path, json);
 
     private Task<JsonObject> GetDeploymentAsync(string endpoint, string deployment) =>
         _admin.GetFromJsonAsync<JsonObject>($"/api/v1/endpoints/{endpoint}/deployments/{deployment}")!;

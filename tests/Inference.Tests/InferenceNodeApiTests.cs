@@ -272,10 +272,14 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
         Assert.True(grpc.Contains(StatusCode.OK) && grpc.Contains(StatusCode.ResourceExhausted), "gRPC answers: " + string.Join(", ", grpc));
     }
 
-    [Fact]
-    public async Task A_request_whose_deadline_passes_in_the_queue_is_dropped_not_computed()
+    [Theory]
+    [InlineData(2, "deadline-queue")]
+    [InlineData(0, "deadline-executor")]
+    public async Task A_request_whose_deadline_passes_while_it_waits_is_dropped_not_computed(int queuedAhead, string model)
     {
-        await Load("deadline", OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 64, seed: 6), "deep"),
+        // queuedAhead 2: it waits in the queue behind two others. queuedAhead 0: the dispatcher has already taken it and
+        // waits for an executor to free up, which can also outlast a deadline.
+        await Load(model, OnnxModelBuilder.WriteTemp(OnnxModelBuilder.DeepChain(1024, 64, seed: 6), "deep"),
             new Contracts.Node.V1.ModelSettings { MaxBatchSize = 4, MaxQueueSize = 16, IntraOpThreads = 1 });
         var runs = 0;
         using var listener = new MeterListener();
@@ -286,17 +290,22 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
         listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
         {
             foreach (var tag in tags)
-                if (tag.Key == "model" && (string?)tag.Value == "deadline") Interlocked.Increment(ref runs);
+                if (tag.Key == "model" && (string?)tag.Value == model) Interlocked.Increment(ref runs);
         });
         listener.Start();
 
-        ModelInferRequest Request() => WireTensors.GrpcRequest("deadline", [Tensor.FromArray("x", [64, 1024], Floats(64 * 1024, 10))]);
+        ModelInferRequest Request() => WireTensors.GrpcRequest(model, [Tensor.FromArray("x", [64, 1024], Floats(64 * 1024, 10))]);
         const string method = "/inference.GRPCInferenceService/ModelInfer";
-        // Long requests keep every executor busy (one per core at one intra-op thread) and two more queue; the
-        // short-deadline one waits behind them and expires there.
-        var busy = Enumerable.Range(0, Environment.ProcessorCount + 2).Select(_ => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request())).ToArray();
-        // Wait until two are queued behind the computing ones, so the next request certainly waits behind full Runs.
-        for (var i = 0; i < 200 && (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "deadline").Queued < 2; i++) await Task.Delay(10);
+        // Long runs (64 layers of 1024×1024 on 64 rows, one thread: far beyond the 50 ms deadline) keep every executor
+        // busy (one per core at one intra-op thread); queuedAhead more wait behind them.
+        var executors = Environment.ProcessorCount;
+        var busy = Enumerable.Range(0, executors + queuedAhead).Select(_ => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request())).ToArray();
+        for (var i = 0; i < 500; i++)
+        {
+            var status = (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == model);
+            if (status.InFlight == executors && status.Queued >= queuedAhead) break;
+            await Task.Delay(10);
+        }
         var expired = await Assert.ThrowsAsync<RpcException>(() => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request(),
             new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(50))));
         Assert.True(expired.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Cancelled, expired.Status.ToString());
@@ -305,8 +314,7 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
 
         // 64 rows exceed max_batch_size 4, so each request runs alone: the busy ones and the last one, never the expired one.
         Assert.Equal(busy.Length + 1, Volatile.Read(ref runs));
-        var status = (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "deadline");
-        Assert.Equal(0, status.Queued);
+        Assert.Equal(0, (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == model).Queued);
     }
 
     [Fact]

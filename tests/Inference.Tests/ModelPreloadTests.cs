@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Inference.Service.Extensions;
 using Inference.Tests.Support;
@@ -162,5 +163,34 @@ public sealed class ModelPreloadTests : IAsyncLifetime
             using var live = await http.GetAsync("/v2/health/live");
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_download_whose_sha256_differs_from_the_registrys_is_neither_loaded_nor_cached()
+    {
+        var url = new Uri(_filesAddress, "/api/v1/models/relu/versions/1/files/model.onnx").ToString();
+        var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(ReluModel)));
+        var wrong = new string('0', 64);
+        var (node, http) = await StartNodeAsync(new()
+        {
+            ["Inference:Preload:0:Name"] = "ep.tampered",
+            ["Inference:Preload:0:Location"] = url,
+            ["Inference:Preload:0:Sha256"] = wrong,
+        });
+        await using (node)
+        using (http)
+            Assert.Equal(HttpStatusCode.NotFound, await ReadyAsync(http, "ep.tampered"));
+        Assert.Empty(Directory.GetFiles(_cache, "*", SearchOption.AllDirectories));
+
+        var (good, goodHttp) = await StartNodeAsync(new()
+        {
+            ["Inference:Preload:0:Name"] = "ep.checked",
+            ["Inference:Preload:0:Location"] = url,
+            ["Inference:Preload:0:Sha256"] = actual,
+        });
+        await using (good)
+        using (goodHttp)
+            Assert.Equal(HttpStatusCode.OK, await ReadyAsync(goodHttp, "ep.checked"));
+        Assert.Equal(2, _downloads);
     }
 }

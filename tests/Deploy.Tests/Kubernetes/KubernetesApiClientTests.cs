@@ -20,7 +20,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
 
     private static readonly KubernetesWorkload Workload = new(
         "fraud", "blue", "models", "fraud.blue", "fraud-model:3", "abc123", "http://registry:5100/api/v1/models/fraud-model/versions/3/files/model.onnx",
-        2, 2, 1, 1, 0, 4, 0);
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 2, 2, 1, 1, 0, 4, 0);
 
     public async Task InitializeAsync()
     {

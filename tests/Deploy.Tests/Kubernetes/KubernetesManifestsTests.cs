@@ -8,11 +8,13 @@ public sealed class KubernetesManifestsTests
 {
     private const string Key = "3f2a9c0d5e7b8a1c4d6e9f0a2b3c5d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c";
 
+    private const string ModelSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
     private static readonly KubernetesRenderSettings Settings = new("registry.example/platform/inference:1.2", 8000, 8001, 70);
 
     private static KubernetesWorkload Workload(int replicas = 2, int maxReplicas = 2, double cores = 1.5, int gpus = 0) => new(
         "fraud", "blue", "models", "fraud.blue", "fraud-model:3", Key,
-        "http://registry.platform:5100/api/v1/models/fraud-model/versions/3/files/model.onnx",
+        "http://registry.platform:5100/api/v1/models/fraud-model/versions/3/files/model.onnx", ModelSha256,
         replicas, maxReplicas, cores, 2, gpus, 8, 500);
 
     /// <summary>Every property of <paramref name="expected"/> is in <paramref name="actual"/> with the same value (arrays: same length, element-wise).</summary>
@@ -74,6 +76,7 @@ public sealed class KubernetesManifestsTests
                         { "name": "Inference__Preload__0__Name", "value": "fraud.blue" },
                         { "name": "Inference__Preload__0__Version", "value": "fraud-model:3" },
                         { "name": "Inference__Preload__0__Location", "value": "http://registry.platform:5100/api/v1/models/fraud-model/versions/3/files/model.onnx" },
+                        { "name": "Inference__Preload__0__Sha256", "value": "{{ModelSha256}}" },
                         { "name": "Inference__Preload__0__PackageKey", "value": "{{Key}}" },
                         { "name": "Inference__Preload__0__Settings__IntraOpThreads", "value": "1" },
                         { "name": "Inference__Preload__0__Settings__MaxBatchSize", "value": "8" },
