@@ -8,7 +8,7 @@ cd "$root"
 ORT_VERSION=1.30.0
 ORT_TGZ_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
 ORT_LIB_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
-DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk)
+DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk locales)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -30,6 +30,15 @@ for svc in rabbitmq-server postgresql; do
   service "$svc" stop >/dev/null 2>&1 || true
 done
 pkill -u rabbitmq -f 'beam.smp.*rabbit@' >/dev/null 2>&1 && sleep 1 || true
+
+# ONNX Runtime's StringNormalizer builds std::locale("en_US.UTF-8") (its default locale attribute): without the
+# compiled locale such a model fails to load.
+if ! locale -a 2>/dev/null | grep -qix 'en_US.utf8'; then
+  log "generating the en_US.UTF-8 locale"
+  sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' /etc/locale.gen
+  grep -qx 'en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen >/dev/null
+fi
 
 ort_dir="$root/.tools/onnxruntime/$ORT_VERSION"
 if [[ ! -f "$ort_dir/libonnxruntime.so.1" ]] || ! echo "$ORT_LIB_SHA256  $ort_dir/libonnxruntime.so.1" | sha256sum -c --quiet - 2>/dev/null; then

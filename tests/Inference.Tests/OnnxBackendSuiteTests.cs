@@ -89,6 +89,7 @@ public sealed class OnnxBackendSuiteTests(InferenceNodeHost node, ITestOutputHel
                 {
                     var tensor = TestTensors.FromProto(TestTensors.ReadProto(inputFiles[i]), model.Inputs[i].Name, out var reason);
                     if (tensor is null) return new Outcome(name, "skip", reason!);
+                    if (ContradictsDeclaredShape(model.Inputs[i], tensor) is { } contradiction) return new Outcome(name, "skip", contradiction);
                     inputs.Add(TestTensors.AsBFloat16Where(tensor, model.Inputs[i].Datatype));
                 }
 
@@ -111,6 +112,16 @@ public sealed class OnnxBackendSuiteTests(InferenceNodeHost node, ITestOutputHel
         {
             await client.UnloadModelAsync(name);
         }
+    }
+
+    // A data set whose input breaks the model's own fixed dimensions: the node refuses it with 400 as ONNX Runtime does
+    // (a wrong fixed dimension is the caller's error), so the suite's expected values cannot be reached through it.
+    private static string? ContradictsDeclaredShape(TensorSpec declared, Tensor data)
+    {
+        if (declared.Shape.Count == 0) return null;
+        var fits = declared.Shape.Count == data.Shape.Length && declared.Shape.Zip(data.Shape).All(d => d.First < 0 || d.First == d.Second);
+        return fits ? null
+            : $"the data set's '{declared.Name}' has shape [{string.Join(",", data.Shape)}] but the model declares [{string.Join(",", declared.Shape)}]: refused as ONNX Runtime refuses it";
     }
 
     private async Task<Tensor[]> InferRest(string model, List<Tensor> inputs)
