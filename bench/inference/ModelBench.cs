@@ -60,15 +60,15 @@ internal static class ModelBench
         // Every path once, before any is measured: the JIT's tiering then no longer favours whichever path runs later.
         foreach (var benchPath in options.Paths) await LoadRunner.RunAsync(CallFor(benchPath), 8, options.Warmup, options.Warmup);
 
-        foreach (var benchPath in options.Paths)
+        // Concurrency-major, so each batched path runs right after its unbatched twin: their ratio then compares
+        // measurements seconds apart instead of minutes (this shared machine drifts by ±15% over minutes).
+        foreach (var c in options.Concurrency)
         {
-            var batched = benchPath.EndsWith("+batch", StringComparison.Ordinal);
-            var model = batched ? name + "-b" : name;
-            var call = CallFor(benchPath);
-            using var probe = new BatchSizeProbe(model);
-            foreach (var c in options.Concurrency)
+            foreach (var benchPath in options.Paths)
             {
-                var m = await LoadRunner.RunAsync(call, c, options.Warmup, options.Duration);
+                var batched = benchPath.EndsWith("+batch", StringComparison.Ordinal);
+                using var probe = new BatchSizeProbe(batched ? name + "-b" : name);
+                var m = await LoadRunner.RunAsync(CallFor(benchPath), c, options.Warmup, options.Duration);
                 report.Add(name, benchPath, c, m, batched ? $"{probe.TakeMean():F1} req/Run" : "");
             }
         }

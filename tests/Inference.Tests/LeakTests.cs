@@ -4,7 +4,12 @@ using OnnxRuntime;
 
 namespace Inference.Tests;
 
+/// <summary>The leak test reads the process's RSS: other test classes loading models beside it would move it.</summary>
+[CollectionDefinition(nameof(LeakTestCollection), DisableParallelization = true)]
+public sealed class LeakTestCollection;
+
 /// <summary>Native memory must not grow with the number of inferences: every OrtValue, pin and status is released.</summary>
+[Collection(nameof(LeakTestCollection))]
 public sealed class LeakTests
 {
     [Fact]
