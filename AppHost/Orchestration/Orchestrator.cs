@@ -44,6 +44,8 @@ internal sealed class Orchestrator : IHostedService, IAsyncDisposable
             };
         }).ToList();
         foreach (var resource in model.StartOrder) _firstHealthy[resource] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A resource scaled to no instances (--inference-nodes 0) has nothing to wait for: neither its dependents nor "all healthy".
+        foreach (var resource in model.StartOrder.Where(r => !Runners.Any(runner => runner.Instance.Resource == r))) _firstHealthy[resource].TrySetResult();
     }
 
     public IReadOnlyList<ResourceRunner> Runners { get; }
