@@ -20,6 +20,7 @@ public sealed class AppHostOptions
         ["--repo"] = nameof(RepositoryRoot),
         ["--configuration"] = nameof(Configuration),
         ["--otlp-endpoint"] = nameof(OtlpEndpoint),
+        ["--trace-sampling"] = nameof(TraceSampling),
         ["--quiet"] = nameof(Quiet),
         ["--no-demo"] = nameof(NoDemo),
     };
@@ -46,7 +47,14 @@ public sealed class AppHostOptions
     /// <summary>Build configuration of the services to run; the AppHost's own by default.</summary>
     public string Configuration { get; set; } = "";
 
+    /// <summary>An OTLP collector for every signal of every service; when unset, traces go to the dashboard.</summary>
     public string? OtlpEndpoint { get; set; }
+
+    /// <summary>
+    /// The share of requests whose traces are recorded (0 to 1; a request that arrives with a sampled W3C
+    /// <c>traceparent</c> is always recorded). 0 turns tracing off.
+    /// </summary>
+    public double TraceSampling { get; set; } = 1.0;
 
     public string? OrtLibraryPath { get; set; }
 
@@ -108,6 +116,7 @@ public sealed class AppHostOptions
         foreach (var (name, port) in new[] { ("--gateway-port", GatewayPort), ("--grpc-port", GrpcPort), ("--dashboard-port", DashboardPort), ("--postgres-port", PostgresPort), ("--rabbitmq-port", RabbitMqPort) })
             if (port is < 0 or > 65535) throw new ArgumentException($"{name} must be between 0 and 65535, not {port}.");
         if (InferenceNodes is < 0 or > 32) throw new ArgumentException($"--inference-nodes must be between 0 and 32, not {InferenceNodes}.");
+        if (double.IsNaN(TraceSampling) || TraceSampling is < 0 or > 1) throw new ArgumentException($"--trace-sampling must be between 0 and 1, not {TraceSampling}.");
         return this;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using AppHost.Dashboard;
+using AppHost.Dashboard.Traces;
 using AppHost.Orchestration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -49,10 +50,12 @@ public sealed class DistributedApplication
         builder.Services.AddSingleton(_options);
         builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton<Orchestrator>();
+        builder.Services.AddSingleton<TraceStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
 
         await using var app = builder.Build();
         app.MapDashboard();
+        app.MapTraces();
 
         var orchestrator = app.Services.GetRequiredService<Orchestrator>();
         _ = orchestrator.AllHealthy.ContinueWith(t =>

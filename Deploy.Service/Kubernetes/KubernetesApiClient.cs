@@ -18,14 +18,16 @@ public sealed class KubernetesApiException(HttpStatusCode status, string message
     public HttpStatusCode Status { get; } = status;
 }
 
-/// <summary>What the rollout needs of a Deployment's status.</summary>
-public sealed record DeploymentStatus(long Generation, long ObservedGeneration, int Replicas, int ReadyReplicas, int UpdatedReplicas, string? Condition)
+/// <summary>What the rollout needs of a Deployment's status (<see cref="PodReplicas"/>: status.replicas, pods of any template).</summary>
+public sealed record DeploymentStatus(long Generation, long ObservedGeneration, int Replicas, int ReadyReplicas, int UpdatedReplicas, string? Condition, int PodReplicas = 0)
 {
     /// <summary>
-    /// The controller has seen the applied spec, and enough pods are ready — and of the new template, so that during
-    /// a rolling update the old pods' readiness does not count for the new generation.
+    /// As <c>kubectl rollout status</c>: the controller has seen the applied spec, enough pods run the new template, no
+    /// pod of an old template is left, and enough are ready. Until the old pods are gone, readyReplicas still counts
+    /// them, so a new pod that never becomes ready must not pass for a ready generation.
     /// </summary>
-    public bool IsReady(int wanted) => ObservedGeneration >= Generation && ReadyReplicas >= wanted && UpdatedReplicas >= wanted;
+    public bool IsReady(int wanted) =>
+        ObservedGeneration >= Generation && UpdatedReplicas >= wanted && PodReplicas <= UpdatedReplicas && ReadyReplicas >= wanted;
 }
 
 /// <summary>
@@ -79,7 +81,8 @@ public sealed class KubernetesApiClient(HttpClient http)
             .LastOrDefault();
         return new DeploymentStatus(
             Long(deployment["metadata"]?["generation"]), Long(status?["observedGeneration"]),
-            (int)Long(deployment["spec"]?["replicas"]), (int)Long(status?["readyReplicas"]), (int)Long(status?["updatedReplicas"]), condition);
+            (int)Long(deployment["spec"]?["replicas"]), (int)Long(status?["readyReplicas"]), (int)Long(status?["updatedReplicas"]), condition,
+            (int)Long(status?["replicas"]));
     }
 
     private static HttpRequestMessage Request(ClusterConnection connection, HttpMethod method, string pathAndQuery)

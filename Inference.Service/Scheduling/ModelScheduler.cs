@@ -24,8 +24,6 @@ public sealed class ModelScheduler : IAsyncDisposable
     private readonly Task? _dispatcher;
     // Runs in flight: a batch the dispatcher formed, a request taking the idle fast path, or (without batching) a request.
     private readonly SemaphoreSlim _executor;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _batchesInFlight;
     private int _waiting;
     private int _computing;
 
@@ -176,7 +174,6 @@ public sealed class ModelScheduler : IAsyncDisposable
 
             // Wait for a free executor, then let the batch compute on its own thread while this loop forms the next one.
             await _executor.WaitAsync().ConfigureAwait(false);
-            Interlocked.Increment(ref _batchesInFlight);
             var formed = rows;
             ThreadPool.UnsafeQueueUserWorkItem(_ =>
             {
@@ -184,10 +181,14 @@ public sealed class ModelScheduler : IAsyncDisposable
                 {
                     Execute(batch, formed);
                 }
+                catch (Exception e)
+                {
+                    // Never let a failure escape onto the thread pool (it would end the process): its requests get it instead.
+                    foreach (var request in batch) request.Completion.TrySetException(e);
+                }
                 finally
                 {
                     _executor.Release();
-                    if (Interlocked.Decrement(ref _batchesInFlight) == 0 && reader.Completion.IsCompleted) _drained.TrySetResult();
                 }
             }, null);
         }
@@ -261,14 +262,10 @@ public sealed class ModelScheduler : IAsyncDisposable
         {
             _queue.Writer.TryComplete();
             await _dispatcher!.ConfigureAwait(false);
-            // Batches already handed to an executor finish before the session goes away.
-            if (Volatile.Read(ref _batchesInFlight) > 0) await _drained.Task.ConfigureAwait(false);
         }
-        else
-        {
-            // Let running requests finish before the session goes away.
-            var concurrency = Concurrency;
-            for (var i = 0; i < concurrency; i++) await _executor.WaitAsync().ConfigureAwait(false);
-        }
+        // Every run (a batch, the idle fast path, an unbatched request) holds an executor until it has finished: once
+        // all are ours, nothing uses the session any more and nothing new can start.
+        var concurrency = Concurrency;
+        for (var i = 0; i < concurrency; i++) await _executor.WaitAsync().ConfigureAwait(false);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -31,6 +32,10 @@ public static class TelemetryExtensions
     {
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var exportOtlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // Traces alone may go elsewhere (the AppHost's dashboard receives only traces).
+        var tracesEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"];
+        var exportTraces = exportOtlp || !string.IsNullOrWhiteSpace(tracesEndpoint);
+        var sampler = TraceSampling.From(builder.Configuration["OTEL_TRACES_SAMPLER"], builder.Configuration["OTEL_TRACES_SAMPLER_ARG"]);
         var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
 
         builder.Logging.AddOpenTelemetry(logging =>
@@ -45,8 +50,17 @@ public static class TelemetryExtensions
         {
             // Spans nobody exports are pure cost on the hot path (every request made a server span, a client span and
             // their tags): sources are listened to only when there is somewhere to send them.
-            var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource);
-            if (exportOtlp) tracing.AddSource(FrameworkSources).AddSource(PlatformPrefix + "*").AddOtlpExporter();
+            var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).SetSampler(sampler);
+            if (exportTraces && sampler is not AlwaysOffSampler)
+            {
+                tracing.AddSource(FrameworkSources).AddSource(PlatformPrefix + "*").AddOtlpExporter(otlp =>
+                {
+                    if (exportOtlp || string.IsNullOrWhiteSpace(tracesEndpoint)) return;
+                    // A signal's own endpoint is the full URL (…/v1/traces), used as given.
+                    otlp.Endpoint = new Uri(tracesEndpoint);
+                    otlp.Protocol = builder.Configuration["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                });
+            }
             return tracing.Build();
         });
         builder.Services.AddSingleton(_ =>

@@ -155,4 +155,34 @@ public sealed class EnvironmentTests
         Assert.Equal("x", env["Custom__Setting"]);
         Assert.Equal("http://127.0.0.1:4317", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
     }
+
+    [Fact]
+    public void Without_a_collector_traces_go_to_the_dashboard_and_sampling_follows_the_option()
+    {
+        using (var app = new TestApp("--dashboard-port", "19999", "--trace-sampling", "0.25"))
+        {
+            app.Builder.AddProject("alpha", "Alpha");
+            var env = app.Builder.BuildModel()["alpha"].Environment;
+            Assert.Equal("http://127.0.0.1:19999/v1/traces", env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
+            Assert.Equal("http/protobuf", env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"]);
+            Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
+            Assert.Equal("0.25", env["OTEL_TRACES_SAMPLER_ARG"]);
+        }
+        using (var app = new TestApp("--otlp-endpoint", "http://collector:4318"))
+        {
+            app.Builder.AddProject("alpha", "Alpha");
+            var env = app.Builder.BuildModel()["alpha"].Environment;
+            Assert.Equal("http://collector:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        }
+        using (var app = new TestApp("--trace-sampling", "0"))
+        {
+            app.Builder.AddProject("alpha", "Alpha");
+            var env = app.Builder.BuildModel()["alpha"].Environment;
+            Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+            Assert.Equal("always_off", env["OTEL_TRACES_SAMPLER"]);
+        }
+        Assert.Throws<ArgumentException>(() => new TestApp("--trace-sampling", "1.5"));
+    }
 }

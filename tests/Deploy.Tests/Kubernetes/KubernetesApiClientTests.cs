@@ -80,6 +80,9 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         _server.Observed = true;
         var status = await waiting;
         Assert.False(new DeploymentStatus(2, 2, 2, 2, 1, null).IsReady(2)); // old pods ready, one new pod: not yet
+        // A surge pod of the new template exists but is not ready; the old pod's readiness must not count for it.
+        Assert.False(new DeploymentStatus(2, 2, 1, 1, 1, null, PodReplicas: 2).IsReady(1));
+        Assert.True(new DeploymentStatus(2, 2, 1, 1, 1, null, PodReplicas: 1).IsReady(1));
         Assert.Equal(2, status.ReadyReplicas);
         Assert.Equal(1, status.Generation);
         Assert.True(_server.Requests.Count(r => r.Method == "GET") >= 3);
