@@ -42,6 +42,9 @@ public sealed record KubernetesObjects(string Name, string Namespace, int Replic
 /// </summary>
 public static class KubernetesManifests
 {
+    /// <summary>Startup probe failures allowed, every 10 s: 30 minutes to download and load a model.</summary>
+    public const int StartupProbeFailures = 180;
+
     public const string ManagedBy = "platform-deploy";
     public const string EndpointLabel = "platform.deploy/endpoint";
     public const string DeploymentLabel = "platform.deploy/deployment";
@@ -175,10 +178,18 @@ public static class KubernetesManifests
                                     ["periodSeconds"] = 5,
                                     ["failureThreshold"] = 3,
                                 },
+                                // The node preloads its model before it listens (download and session creation can
+                                // take minutes for a large model): liveness is only judged once it has started,
+                                // instead of restarting a pod that is still loading (and downloading again).
+                                ["startupProbe"] = new JsonObject
+                                {
+                                    ["httpGet"] = new JsonObject { ["path"] = "/alive", ["port"] = "http" },
+                                    ["periodSeconds"] = 10,
+                                    ["failureThreshold"] = StartupProbeFailures,
+                                },
                                 ["livenessProbe"] = new JsonObject
                                 {
                                     ["httpGet"] = new JsonObject { ["path"] = "/alive", ["port"] = "http" },
-                                    ["initialDelaySeconds"] = 10,
                                     ["periodSeconds"] = 10,
                                 },
                             },

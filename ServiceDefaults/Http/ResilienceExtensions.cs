@@ -66,6 +66,13 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                 context,
                 (this, request)).ConfigureAwait(false);
         }
+        catch (TimeoutRejectedException e)
+        {
+            // Callers handle a timed-out call as HttpClient reports one (TaskCanceledException over a TimeoutException),
+            // not as a Polly type they would have to know about.
+            throw new TaskCanceledException($"The call did not answer within {ResilienceExtensions.AttemptTimeout.TotalSeconds:0.#} s (per attempt).",
+                new TimeoutException(e.Message, e));
+        }
         finally
         {
             ResilienceContextPool.Shared.Return(context);

@@ -59,4 +59,26 @@ public class ResilienceTests
 
         Assert.Equal(1, inner.Calls);
     }
+
+    /// <summary>Never answers until cancelled.</summary>
+    private sealed class SilentHandler : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
+    public async Task A_call_that_outlasts_its_attempt_timeout_fails_as_an_HttpClient_timeout_does()
+    {
+        // POST: sent once, so the test waits one attempt timeout (10 s), not four.
+        var handler = new ResilienceHandler(ResilienceExtensions.CreatePipeline()) { InnerHandler = new SilentHandler() };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1:1/"), Timeout = Timeout.InfiniteTimeSpan };
+
+        var error = await Assert.ThrowsAsync<TaskCanceledException>(() => client.PostAsync("x", null));
+
+        Assert.IsType<TimeoutException>(error.InnerException);
+    }
 }

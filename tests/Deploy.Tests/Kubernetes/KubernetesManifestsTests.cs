@@ -85,6 +85,7 @@ public sealed class KubernetesManifestsTests
                       ],
                       "resources": { "requests": { "cpu": "1500m", "memory": "2048Mi" }, "limits": { "memory": "2048Mi" } },
                       "readinessProbe": { "httpGet": { "path": "/v2/models/fraud.blue/ready", "port": "http" } },
+                      "startupProbe": { "httpGet": { "path": "/alive", "port": "http" }, "periodSeconds": 10, "failureThreshold": 180 },
                       "livenessProbe": { "httpGet": { "path": "/alive", "port": "http" } }
                     }]
                   }
