@@ -25,6 +25,12 @@ public sealed record HealthChange(
 /// </summary>
 public static class ReplicaHealth
 {
+    // The watcher's own reason for Unhealthy starts with this: it only ever rewrites or clears an error it wrote, never
+    // a rollout's (a failed update's reason must survive a node blip).
+    private const string NoReadyReplica = "No ready replica: ";
+
+    private static bool SetByWatcher(string? error) => error?.StartsWith(NoReadyReplica, StringComparison.Ordinal) == true;
+
     /// <summary>The replicas routed now: the serving ones less those the watcher took out.</summary>
     public static List<ReplicaResponse> Routed(DeploymentEntity d)
     {
@@ -76,8 +82,8 @@ public static class ReplicaHealth
         var error = d.Error;
         if (replicas.Count > 0 && ready.Count == 0)
         {
-            var reason = $"No ready replica: {string.Join("; ", after.Select(u => $"{u.NodeName}: {u.Reason}"))}";
-            if (d.State == DeploymentStates.Healthy || (d.State == DeploymentStates.Unhealthy && membershipChanged))
+            var reason = $"{NoReadyReplica}{string.Join("; ", after.Select(u => $"{u.NodeName}: {u.Reason}"))}";
+            if (d.State == DeploymentStates.Healthy || (d.State == DeploymentStates.Unhealthy && membershipChanged && SetByWatcher(d.Error)))
             {
                 state = DeploymentStates.Unhealthy;
                 error = reason;
@@ -90,7 +96,7 @@ public static class ReplicaHealth
         }
         else if (membershipChanged)
         {
-            if (d.State == DeploymentStates.Unhealthy && before.Count > 0 && before.Count == replicas.Count)
+            if (d.State == DeploymentStates.Unhealthy && SetByWatcher(d.Error) && before.Count > 0 && before.Count == replicas.Count)
             {
                 state = DeploymentStates.Healthy;
                 error = null;

@@ -114,6 +114,23 @@ public sealed class ReplicaHealthTests
     }
 
     [Fact]
+    public void A_failed_updates_reason_survives_a_total_loss_and_the_recovery_that_follows()
+    {
+        const string reason = "warm-up on inference-0 answered 500 (m:1 keeps serving)";
+        var d = Deployment(DeploymentStates.Unhealthy, reason);
+        var lost = ReplicaHealth.Decide(d, Probes(new ReplicaProbe("gone", 2), new ReplicaProbe("gone", 2)), threshold: 2, Now)!;
+        Assert.Equal(DeploymentStates.Unhealthy, lost.State);
+        Assert.Equal(reason, lost.Error);
+        Assert.Equal(2, lost.Unready.Count);
+        Apply(d, lost);
+
+        var back = ReplicaHealth.Decide(d, Probes(Ok, Ok), threshold: 2, Now)!;
+        Assert.Empty(back.Unready);
+        Assert.Equal(DeploymentStates.Unhealthy, back.State);
+        Assert.Equal(reason, back.Error);
+    }
+
+    [Fact]
     public void ADeploymentBeingRolledOutOnlyHasItsRoutedReplicasFiltered()
     {
         var d = Deployment(DeploymentStates.Transitioning);
