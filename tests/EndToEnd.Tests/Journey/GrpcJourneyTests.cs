@@ -17,11 +17,7 @@ public sealed class GrpcJourneyTests(JourneyPlatform journey) : IDisposable
         var v1File = Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx");
         var model = $"journey-grpc-{_suffix}";
         var endpoint = $"grpc-{_suffix}";
-        var version = await _user.RegisterModelAsync(model, v1File);
-        await _user.PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "key" });
-        await _user.DeployAsync(endpoint, "blue", $"{model}:{version}", isDefault: true);
-        var key = (await _user.GetAsync($"/api/v1/endpoints/{endpoint}/keys")).GetProperty("primaryKey").GetString()!;
-        using (await _user.WaitForScoreAsync(endpoint, key, r => r.IsSuccessStatusCode)) { }
+        var key = await _user.CreateServingKeyEndpointAsync(endpoint, model, v1File);
 
         var channel = GrpcChannel.ForAddress(journey.Platform.GatewayGrpcUri);
         var request = new ModelInferRequest { ModelName = endpoint };

@@ -111,6 +111,20 @@ public sealed class JourneyClient(PlatformFixture platform) : IDisposable
         throw new TimeoutException($"Deployment {endpoint}/{deployment} did not become Healthy with {model}: {state}");
     }
 
+    /// <summary>
+    /// Registers <paramref name="file"/> as <paramref name="model"/>, creates the key endpoint <paramref name="endpoint"/>
+    /// with the default deployment <c>blue</c> serving it, and returns the primary key once blue answers through the gateway.
+    /// </summary>
+    public async Task<string> CreateServingKeyEndpointAsync(string endpoint, string model, string file)
+    {
+        var version = await RegisterModelAsync(model, file);
+        await PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "key" });
+        await DeployAsync(endpoint, "blue", $"{model}:{version}", isDefault: true);
+        var key = (await GetAsync($"/api/v1/endpoints/{endpoint}/keys")).GetProperty("primaryKey").GetString()!;
+        using (await WaitForScoreAsync(endpoint, key, r => r.IsSuccessStatusCode)) { }
+        return key;
+    }
+
     public async Task<HttpResponseMessage> ScoreAsync(string endpoint, string? credential, string? pin = null, object? body = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/endpoints/{endpoint}/score") { Content = JsonContent.Create(body ?? new { data = Rows }) };

@@ -15,11 +15,7 @@ public sealed class TracingJourneyTests(JourneyPlatform journey) : IDisposable
     {
         var model = $"journey-trace-{_suffix}";
         var endpoint = $"trace-{_suffix}";
-        var version = await _user.RegisterModelAsync(model, Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx"));
-        await _user.PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "key" });
-        await _user.DeployAsync(endpoint, "blue", $"{model}:{version}", isDefault: true);
-        var key = (await _user.GetAsync($"/api/v1/endpoints/{endpoint}/keys")).GetProperty("primaryKey").GetString()!;
-        using (await _user.WaitForScoreAsync(endpoint, key, r => r.IsSuccessStatusCode)) { }
+        var key = await _user.CreateServingKeyEndpointAsync(endpoint, model, Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx"));
 
         // The caller's own W3C trace context (sampled): the platform's spans join the caller's trace.
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
