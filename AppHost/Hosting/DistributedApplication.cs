@@ -1,5 +1,6 @@
 using System.Net;
 using AppHost.Dashboard;
+using AppHost.Dashboard.Metrics;
 using AppHost.Dashboard.Traces;
 using AppHost.Orchestration;
 using Microsoft.AspNetCore.Connections;
@@ -51,11 +52,13 @@ public sealed class DistributedApplication
         builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton<Orchestrator>();
         builder.Services.AddSingleton<TraceStore>();
+        builder.Services.AddSingleton<MetricStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Orchestrator>());
 
         await using var app = builder.Build();
         app.MapDashboard();
         app.MapTraces();
+        app.MapMetrics();
 
         var orchestrator = app.Services.GetRequiredService<Orchestrator>();
         _ = orchestrator.AllHealthy.ContinueWith(t =>

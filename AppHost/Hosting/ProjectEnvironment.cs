@@ -23,12 +23,20 @@ internal static class ProjectEnvironment
             ["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled",
         };
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint)) env["OTEL_EXPORTER_OTLP_ENDPOINT"] = options.OtlpEndpoint;
-        else if (options.TraceSampling > 0 && options.DashboardPort > 0)
+        else if (options.DashboardPort > 0)
         {
-            // No collector of the user's: traces go to our dashboard (OTLP/HTTP), as Aspire's AppHost sends them to its own.
-            env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = $"http://127.0.0.1:{options.DashboardPort}/v1/traces";
-            env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf";
-            env["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            // No collector of the user's: traces and metrics go to our dashboard (OTLP/HTTP), as Aspire's AppHost sends
+            // them to its own.
+            var dashboard = $"http://127.0.0.1:{options.DashboardPort}";
+            env["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = dashboard + "/v1/metrics";
+            env["OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"] = "http/protobuf";
+            env["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+            if (options.TraceSampling > 0)
+            {
+                env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = dashboard + "/v1/traces";
+                env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf";
+                env["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            }
         }
         env["OTEL_TRACES_SAMPLER"] = options.TraceSampling > 0 ? "parentbased_traceidratio" : "always_off";
         env["OTEL_TRACES_SAMPLER_ARG"] = options.TraceSampling.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -35,6 +35,9 @@ public static class TelemetryExtensions
         // Traces alone may go elsewhere (the AppHost's dashboard receives only traces).
         var tracesEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"];
         var exportTraces = exportOtlp || !string.IsNullOrWhiteSpace(tracesEndpoint);
+        var metricsEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"];
+        var exportMetrics = exportOtlp || !string.IsNullOrWhiteSpace(metricsEndpoint);
+        var metricsInterval = int.TryParse(builder.Configuration["OTEL_METRIC_EXPORT_INTERVAL"], out var interval) && interval > 0 ? interval : 60_000;
         var sampler = TraceSampling.From(builder.Configuration["OTEL_TRACES_SAMPLER"], builder.Configuration["OTEL_TRACES_SAMPLER_ARG"]);
         var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
 
@@ -69,7 +72,16 @@ public static class TelemetryExtensions
                 .SetResourceBuilder(resource)
                 .AddMeter(FrameworkMeters)
                 .AddMeter(PlatformPrefix + "*");
-            if (exportOtlp) metrics.AddOtlpExporter();
+            if (exportMetrics)
+            {
+                metrics.AddOtlpExporter((otlp, reader) =>
+                {
+                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = metricsInterval;
+                    if (exportOtlp || string.IsNullOrWhiteSpace(metricsEndpoint)) return;
+                    otlp.Endpoint = new Uri(metricsEndpoint);
+                    otlp.Protocol = builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"] == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                });
+            }
             return metrics.Build();
         });
         builder.Services.AddHostedService<TelemetryProvidersActivator>();

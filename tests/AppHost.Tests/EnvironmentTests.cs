@@ -168,6 +168,8 @@ public sealed class EnvironmentTests
             Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
             Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
             Assert.Equal("0.25", env["OTEL_TRACES_SAMPLER_ARG"]);
+            Assert.Equal("http://127.0.0.1:19999/v1/metrics", env["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
+            Assert.Equal("5000", env["OTEL_METRIC_EXPORT_INTERVAL"]);
         }
         using (var app = new TestApp("--otlp-endpoint", "http://collector:4318"))
         {
@@ -175,6 +177,7 @@ public sealed class EnvironmentTests
             var env = app.Builder.BuildModel()["alpha"].Environment;
             Assert.Equal("http://collector:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
             Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+            Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
         }
         using (var app = new TestApp("--trace-sampling", "0"))
         {
@@ -182,6 +185,7 @@ public sealed class EnvironmentTests
             var env = app.Builder.BuildModel()["alpha"].Environment;
             Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
             Assert.Equal("always_off", env["OTEL_TRACES_SAMPLER"]);
+            Assert.True(env.ContainsKey("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
         }
         Assert.Throws<ArgumentException>(() => new TestApp("--trace-sampling", "1.5"));
     }

@@ -41,7 +41,7 @@ public sealed class TraceStore(int maxTraces = TraceStore.MaxTraces, int maxSpan
         {
             foreach (var resourceSpans in request.ResourceSpans)
             {
-                var resource = Attributes(resourceSpans.Resource?.Attributes);
+                var resource = OtlpValues.Attributes(resourceSpans.Resource?.Attributes);
                 var service = resource.GetValueOrDefault("service.name", "unknown");
                 var instance = resource.GetValueOrDefault("service.instance.id", "");
                 foreach (var scope in resourceSpans.ScopeSpans)
@@ -136,26 +136,6 @@ public sealed class TraceStore(int maxTraces = TraceStore.MaxTraces, int maxSpan
             _ => "Unset",
         },
         string.IsNullOrEmpty(span.Status?.Message) ? null : span.Status.Message,
-        Attributes(span.Attributes),
-        span.Events.Select(e => new SpanEventView((long)e.TimeUnixNano, e.Name, Attributes(e.Attributes))).ToList());
-
-    private static Dictionary<string, string> Attributes(IEnumerable<KeyValue>? attributes)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (attributes is null) return result;
-        foreach (var attribute in attributes) result[attribute.Key] = Text(attribute.Value);
-        return result;
-    }
-
-    private static string Text(AnyValue? value) => value?.ValueCase switch
-    {
-        AnyValue.ValueOneofCase.StringValue => value.StringValue,
-        AnyValue.ValueOneofCase.BoolValue => value.BoolValue ? "true" : "false",
-        AnyValue.ValueOneofCase.IntValue => value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        AnyValue.ValueOneofCase.DoubleValue => value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        AnyValue.ValueOneofCase.ArrayValue => "[" + string.Join(", ", value.ArrayValue.Values.Select(Text)) + "]",
-        AnyValue.ValueOneofCase.KvlistValue => "{" + string.Join(", ", value.KvlistValue.Values.Select(kv => kv.Key + ": " + Text(kv.Value))) + "}",
-        AnyValue.ValueOneofCase.BytesValue => Convert.ToBase64String(value.BytesValue.Span),
-        _ => "",
-    };
+        OtlpValues.Attributes(span.Attributes),
+        span.Events.Select(e => new SpanEventView((long)e.TimeUnixNano, e.Name, OtlpValues.Attributes(e.Attributes))).ToList());
 }

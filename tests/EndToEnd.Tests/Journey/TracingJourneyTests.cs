@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace EndToEnd.Tests.Journey;
 
-/// <summary>What the dashboard shows of a scoring request: one trace, from the gateway down to the inference node.</summary>
+/// <summary>What the dashboard shows of scoring requests: one trace from the gateway down to the inference node, and their counts in both services' metrics.</summary>
 [Collection(nameof(JourneyCollection))]
 public sealed class TracingJourneyTests(JourneyPlatform journey) : IDisposable
 {
@@ -49,6 +49,19 @@ public sealed class TracingJourneyTests(JourneyPlatform journey) : IDisposable
 
         var listed = await dashboard.GetFromJsonAsync<JsonElement[]>("/api/traces?service=inference&limit=2000");
         Assert.Contains(listed!, t => t.GetProperty("traceId").GetString() == traceId);
+
+        // The same requests counted on the dashboard's metrics: by the gateway per endpoint, by the node per model.
+        JsonElement[] gatewaySeries = [], nodeSeries = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            gatewaySeries = (await dashboard.GetFromJsonAsync<JsonElement[]>("/api/metrics?service=gateway&name=gateway.requests"))!
+                .Where(m => m.GetProperty("attributes").TryGetProperty("endpoint", out var e) && e.GetString() == endpoint).ToArray();
+            nodeSeries = (await dashboard.GetFromJsonAsync<JsonElement[]>("/api/metrics?service=inference&name=platform.inference.requests"))!
+                .Where(m => m.GetProperty("attributes").TryGetProperty("model", out var e) && e.GetString()!.StartsWith(endpoint + ".", StringComparison.Ordinal)).ToArray();
+            if (gatewaySeries.Sum(m => m.GetProperty("value").GetDouble()) >= 2 && nodeSeries.Sum(m => m.GetProperty("value").GetDouble()) >= 2) break;
+        }
+        Assert.True(gatewaySeries.Sum(m => m.GetProperty("value").GetDouble()) >= 2, "gateway.requests for the endpoint: " + string.Join(", ", gatewaySeries));
+        Assert.True(nodeSeries.Sum(m => m.GetProperty("value").GetDouble()) >= 2, "platform.inference.requests for the model: " + string.Join(", ", nodeSeries));
 
         await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
     }

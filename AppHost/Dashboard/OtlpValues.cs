@@ -1,0 +1,27 @@
+using Contracts.Otlp;
+
+namespace AppHost.Dashboard;
+
+/// <summary>OTLP attribute values as the dashboard shows them: text.</summary>
+internal static class OtlpValues
+{
+    public static Dictionary<string, string> Attributes(IEnumerable<KeyValue>? attributes)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (attributes is null) return result;
+        foreach (var attribute in attributes) result[attribute.Key] = Text(attribute.Value);
+        return result;
+    }
+
+    public static string Text(AnyValue? value) => value?.ValueCase switch
+    {
+        AnyValue.ValueOneofCase.StringValue => value.StringValue,
+        AnyValue.ValueOneofCase.BoolValue => value.BoolValue ? "true" : "false",
+        AnyValue.ValueOneofCase.IntValue => value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        AnyValue.ValueOneofCase.DoubleValue => value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        AnyValue.ValueOneofCase.ArrayValue => "[" + string.Join(", ", value.ArrayValue.Values.Select(Text)) + "]",
+        AnyValue.ValueOneofCase.KvlistValue => "{" + string.Join(", ", value.KvlistValue.Values.Select(kv => kv.Key + ": " + Text(kv.Value))) + "}",
+        AnyValue.ValueOneofCase.BytesValue => Convert.ToBase64String(value.BytesValue.Span),
+        _ => "",
+    };
+}
