@@ -35,6 +35,10 @@ public sealed class BusEventListener : IAsyncDisposable
             {
                 endpoint.AutoDelete = true;
                 endpoint.Durable = false;
+                // One message at a time: tests assert the order events were published in, and concurrent consumers
+                // would record two back-to-back events in either order.
+                endpoint.PrefetchCount = 1;
+                endpoint.ConcurrentMessageLimit = 1;
                 subscribe(new Subscriptions(endpoint, listener));
             });
         });
