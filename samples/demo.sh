@@ -31,8 +31,14 @@ fi
 echo "demo: model demo-classifier:$version registered"
 
 api PUT /api/v1/endpoints/demo -H 'Content-Type: application/json' -d '{"authMode":"key","description":"demo endpoint"}' >/dev/null
+# A blue that failed on an earlier run (say, started with no inference node) is retried: a plain re-PUT of the same
+# body changes nothing by design, forceRebuild asks for a new rollout.
+retry=false
+previous="$(api GET /api/v1/endpoints/demo/deployments/blue 2>/dev/null || true)"
+if [[ -n "$previous" ]] && [[ "$(field '["state"]' <<<"$previous")" == Failed || "$(field '["state"]' <<<"$previous")" == Unhealthy ]]; then retry=true; fi
 api PUT /api/v1/endpoints/demo/deployments/blue -H 'Content-Type: application/json' \
-  -d "{\"model\":\"demo-classifier:$version\",\"compute\":\"local\",\"instanceCount\":1,\"cpuCores\":1,\"memoryGb\":1,\"isDefault\":true}" >/dev/null
+  -d "{\"model\":\"demo-classifier:$version\",\"compute\":\"local\",\"instanceCount\":1,\"cpuCores\":1,\"memoryGb\":1,\"isDefault\":true,\"forceRebuild\":$retry}" >/dev/null
+sleep 1
 for _ in $(seq 1 120); do
   state="$(api GET /api/v1/endpoints/demo/deployments/blue | field '["state"]')"
   [[ "$state" == Healthy || "$state" == Failed || "$state" == Unhealthy ]] && break

@@ -17,11 +17,20 @@ public static class RequestSpanEnricher
 
     public static WebApplication UseRequestSpanEnricher(this WebApplication app)
     {
-        app.Use((context, next) => Activity.Current is { IsAllDataRequested: true, OperationName: HostingActivity } activity
-            ? EnrichAsync(context, next, activity)
-            : next(context));
+        app.Use((context, next) =>
+        {
+            if (Activity.Current is not { IsAllDataRequested: true, OperationName: HostingActivity } activity) return next(context);
+            if (!IsProbe(context.Request.Path)) return EnrichAsync(context, next, activity);
+            // Health probes come every second from the AppHost and from Kubernetes: recording them would push every
+            // real trace out of the dashboard. Unrecorded, their child spans (the database ping) are dropped too.
+            activity.IsAllDataRequested = false;
+            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+            return next(context);
+        });
         return app;
     }
+
+    private static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
 
     private static async Task EnrichAsync(HttpContext context, RequestDelegate next, Activity activity)
     {

@@ -53,7 +53,7 @@ public static class TelemetryExtensions
         {
             // Spans nobody exports are pure cost on the hot path (every request made a server span, a client span and
             // their tags): sources are listened to only when there is somewhere to send them.
-            var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).SetSampler(sampler);
+            var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).SetSampler(new BackgroundCallFilter(sampler));
             if (exportTraces && sampler is not AlwaysOffSampler)
             {
                 tracing.AddSource(FrameworkSources).AddSource(PlatformPrefix + "*").AddOtlpExporter(otlp =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenTelemetry.Trace;
 using ServiceDefaults.Telemetry;
 
@@ -21,4 +22,18 @@ public sealed class TraceSamplingTests
     [InlineData("parentbased_traceidratio", "half", "OTEL_TRACES_SAMPLER_ARG")]
     public void A_bad_setting_is_refused_naming_it(string sampler, string? argument, string named) =>
         Assert.Contains(named, Assert.Throws<ArgumentException>(() => TraceSampling.From(sampler, argument)).Message);
+
+    [Theory]
+    [InlineData(ActivityKind.Client, false, SamplingDecision.Drop)]
+    [InlineData(ActivityKind.Producer, false, SamplingDecision.Drop)]
+    [InlineData(ActivityKind.Server, false, SamplingDecision.RecordAndSample)]
+    [InlineData(ActivityKind.Internal, false, SamplingDecision.RecordAndSample)]
+    [InlineData(ActivityKind.Client, true, SamplingDecision.RecordAndSample)]
+    public void Background_calls_are_not_recorded_but_calls_inside_a_trace_are(ActivityKind kind, bool hasParent, SamplingDecision expected)
+    {
+        var filter = new BackgroundCallFilter(new ParentBasedSampler(new AlwaysOnSampler()));
+        var parent = hasParent ? new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded) : default;
+        var decision = filter.ShouldSample(new SamplingParameters(parent, ActivityTraceId.CreateRandom(), "postgresql", kind)).Decision;
+        Assert.Equal(expected, decision);
+    }
 }

@@ -49,6 +49,9 @@ public sealed class TracingJourneyTests(JourneyPlatform journey) : IDisposable
 
         var listed = await dashboard.GetFromJsonAsync<JsonElement[]>("/api/traces?service=inference&limit=2000");
         Assert.Contains(listed!, t => t.GetProperty("traceId").GetString() == traceId);
+        // Health probes (every second, from the AppHost) are not recorded: they would crowd out real traces.
+        var all = await dashboard.GetFromJsonAsync<JsonElement[]>("/api/traces?limit=2000");
+        Assert.DoesNotContain(all!, t => t.GetProperty("rootName").GetString()!.Contains("/health") || t.GetProperty("rootName").GetString()!.Contains("/alive"));
 
         // The same requests counted on the dashboard's metrics: by the gateway per endpoint, by the node per model.
         JsonElement[] gatewaySeries = [], nodeSeries = [];
