@@ -5,6 +5,13 @@ namespace AppHost.Dashboard;
 /// <summary>OTLP attribute values as the dashboard shows them: text.</summary>
 internal static class OtlpValues
 {
+    /// <summary>Which service and instance a resource is (<c>service.name</c>, <c>service.instance.id</c>).</summary>
+    public static (string Service, string Instance) Identity(Resource? resource)
+    {
+        var attributes = Attributes(resource?.Attributes);
+        return (attributes.GetValueOrDefault("service.name", "unknown"), attributes.GetValueOrDefault("service.instance.id", ""));
+    }
+
     public static Dictionary<string, string> Attributes(IEnumerable<KeyValue>? attributes)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -56,13 +56,8 @@ public static class TelemetryExtensions
             var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).SetSampler(new BackgroundCallFilter(sampler));
             if (exportTraces && sampler is not AlwaysOffSampler)
             {
-                tracing.AddSource(FrameworkSources).AddSource(PlatformPrefix + "*").AddOtlpExporter(otlp =>
-                {
-                    if (exportOtlp || string.IsNullOrWhiteSpace(tracesEndpoint)) return;
-                    // A signal's own endpoint is the full URL (…/v1/traces), used as given.
-                    otlp.Endpoint = new Uri(tracesEndpoint);
-                    otlp.Protocol = builder.Configuration["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-                });
+                tracing.AddSource(FrameworkSources).AddSource(PlatformPrefix + "*")
+                    .AddOtlpExporter(otlp => UseSignalEndpoint(otlp, builder.Configuration, "TRACES", exportOtlp));
             }
             return tracing.Build();
         });
@@ -77,15 +72,25 @@ public static class TelemetryExtensions
                 metrics.AddOtlpExporter((otlp, reader) =>
                 {
                     reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = metricsInterval;
-                    if (exportOtlp || string.IsNullOrWhiteSpace(metricsEndpoint)) return;
-                    otlp.Endpoint = new Uri(metricsEndpoint);
-                    otlp.Protocol = builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"] == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                    UseSignalEndpoint(otlp, builder.Configuration, "METRICS", exportOtlp);
                 });
             }
             return metrics.Build();
         });
         builder.Services.AddHostedService<TelemetryProvidersActivator>();
         return builder;
+    }
+
+    /// <summary>
+    /// Points one signal's exporter at <c>OTEL_EXPORTER_OTLP_{signal}_ENDPOINT</c> (a full URL, …/v1/traces, used as
+    /// given) with its <c>_PROTOCOL</c>, unless the general endpoint already sends every signal somewhere.
+    /// </summary>
+    private static void UseSignalEndpoint(OtlpExporterOptions otlp, IConfiguration configuration, string signal, bool generalEndpoint)
+    {
+        var endpoint = configuration[$"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"];
+        if (generalEndpoint || string.IsNullOrWhiteSpace(endpoint)) return;
+        otlp.Endpoint = new Uri(endpoint);
+        otlp.Protocol = configuration[$"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"] == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
     }
 
     /// <summary>Resolves the providers at start so listening begins before the first request, not on first use.</summary>

@@ -29,9 +29,7 @@ public sealed class MetricStore(int maxSeries = MetricStore.MaxSeries)
         {
             foreach (var resourceMetrics in request.ResourceMetrics)
             {
-                var resource = OtlpValues.Attributes(resourceMetrics.Resource?.Attributes);
-                var service = resource.GetValueOrDefault("service.name", "unknown");
-                var instance = resource.GetValueOrDefault("service.instance.id", "");
+                var (service, instance) = OtlpValues.Identity(resourceMetrics.Resource);
                 foreach (var scope in resourceMetrics.ScopeMetrics)
                 foreach (var metric in scope.Metrics)
                 foreach (var point in Points(service, instance, metric))

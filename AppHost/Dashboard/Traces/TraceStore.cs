@@ -41,9 +41,7 @@ public sealed class TraceStore(int maxTraces = TraceStore.MaxTraces, int maxSpan
         {
             foreach (var resourceSpans in request.ResourceSpans)
             {
-                var resource = OtlpValues.Attributes(resourceSpans.Resource?.Attributes);
-                var service = resource.GetValueOrDefault("service.name", "unknown");
-                var instance = resource.GetValueOrDefault("service.instance.id", "");
+                var (service, instance) = OtlpValues.Identity(resourceSpans.Resource);
                 foreach (var scope in resourceSpans.ScopeSpans)
                 foreach (var span in scope.Spans)
                 {
