@@ -13,6 +13,8 @@ catch (ArgumentException ex)
     return 2;
 }
 var options = builder.Options;
+// The credential inference nodes demand of every caller: created on first start by whichever service reads it first.
+var internalKeyFile = builder.DataPath("internal-key");
 
 var postgres = builder.AddPostgres("postgres", options.PostgresPort);
 var registryDb = postgres.AddDatabase("registrydb");
@@ -34,12 +36,14 @@ var compute = builder.AddProject("compute", "Compute.Service")
 var deploy = builder.AddProject("deploy", "Deploy.Service")
     .WithReference(deployDb).WithReference(messaging)
     .WithReference(registry).WithReference(compute)
+    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
     .WaitFor(deployDb).WaitFor(messaging).WaitFor(registry).WaitFor(compute);
 
 builder.AddProject("inference", "Inference.Service")
     .WithReplicas(options.InferenceNodes)
     .WithReference(compute)
     .WithEnvironment("Inference__NodeName", instance => instance.Name)
+    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
     .WithEnvironment("ORT_LIBRARY_PATH", options.OrtLibraryPath!)
     .WaitFor(compute);
 
@@ -48,6 +52,7 @@ builder.AddProject("gateway", "Gateway.Service")
     .WithReference(gatewayDb).WithReference(messaging)
     .WithReference(registry).WithReference(compute).WithReference(deploy)
     .WithEnvironment("Gateway__AdminKeyFile", builder.DataPath("admin-key"))
+    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
     .WaitFor(gatewayDb).WaitFor(messaging).WaitFor(deploy);
 
 try

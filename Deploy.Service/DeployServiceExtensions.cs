@@ -13,6 +13,7 @@ using ServiceDefaults.Configuration;
 using ServiceDefaults.Data;
 using ServiceDefaults.Messaging;
 using ServiceDefaults.Messaging.Outbox;
+using ServiceDefaults.Security;
 
 namespace Deploy.Service;
 
@@ -52,7 +53,10 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<PackageCache>();
         builder.Services.AddSingleton<RolloutOrchestrator>();
         builder.Services.AddHostedService<RolloutWorker>();
-        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient);
+        // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
+        builder.AddPlatformCredential();
+        builder.Services.AddTransient<PlatformCredentialHandler>();
+        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddHttpMessageHandler<PlatformCredentialHandler>();
         builder.Services.AddSingleton<KubernetesRollout>();
         builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));

@@ -10,6 +10,7 @@ using GrpcLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ComputeNode = Contracts.Compute.V1.Node;
+using ServiceDefaults.Security;
 
 namespace Deploy.Service.Health;
 
@@ -23,6 +24,7 @@ namespace Deploy.Service.Health;
 public sealed class ReplicaHealthWatcher(
     IServiceScopeFactory scopes,
     DeploymentLog log,
+    PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<ReplicaHealthWatcher> logger) : BackgroundService
 {
@@ -104,7 +106,7 @@ public sealed class ReplicaHealthWatcher(
     {
         try
         {
-            var node = new InferenceNodeClient(GrpcChannel.ForAddress(grpcAddress));
+            var node = new InferenceNodeClient(GrpcChannel.ForAddress(grpcAddress), credential.AuthorizationHeader);
             var deadline = DateTime.UtcNow.AddSeconds(options.Value.HealthProbeTimeoutSeconds);
             var response = await node.ListModelsAsync(new CallOptions(Deadline: deadline, CancellationToken: ct));
             return new NodeProbe(response.Models.GroupBy(m => m.ModelName).ToDictionary(g => g.Key, g => g.Last()), null);

@@ -13,6 +13,7 @@ using Deploy.Service.Routing;
 using GrpcLite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Security;
 
 namespace Deploy.Service.Rollout;
 
@@ -29,6 +30,7 @@ public sealed class RolloutOrchestrator(
     DeploymentLog log,
     IHttpClientFactory httpClients,
     KubernetesRollout kubernetes,
+    PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<RolloutOrchestrator> logger)
 {
@@ -119,7 +121,7 @@ public sealed class RolloutOrchestrator(
             IReadOnlyList<TensorResponse> tensorsOut = model.Onnx.Outputs.Select(ToTensor).ToList();
             foreach (var placement in placements)
             {
-                var node = new InferenceNodeClient(GrpcChannel.ForAddress(placement.GrpcAddress));
+                var node = new InferenceNodeClient(GrpcChannel.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
                 var response = await Step(d, $"load on {placement.NodeName}", () => node.LoadModelAsync(new LoadModelRequest
                 {
                     ModelName = nodeModelName,
@@ -448,7 +450,7 @@ public sealed class RolloutOrchestrator(
         // Pods behind a kubernetes Service are not ours to unload: Kubernetes replaces or deletes them.
         foreach (var replica in replicas.Where(r => !KubernetesManifests.IsKubernetesReplica(r)))
         {
-            var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress));
+            var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress), credential.AuthorizationHeader);
             try
             {
                 await node.UnloadModelAsync(nodeModelName, NodeCall(ct));

@@ -1,4 +1,5 @@
 using Gateway.Service.Configuration;
+using ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Service.Auth;

@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using System.Collections.Frozen;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;

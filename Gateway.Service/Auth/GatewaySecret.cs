@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Service.Configuration;
+using ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Service.Auth;

@@ -4,6 +4,7 @@ using Gateway.Service.Routing;
 using Gateway.Service.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Security;
 
 namespace Gateway.Service.Configuration;
 
@@ -42,6 +43,7 @@ public static class GatewayServiceExtensions
     public static IHostApplicationBuilder AddGatewayForwarding(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.AddPlatformCredential();
         builder.Services.AddSingleton<NodeHttpClients>();
         builder.Services.AddSingleton<MirrorStatistics>();
         builder.Services.AddSingleton<MirrorDispatcher>();

@@ -6,6 +6,7 @@ using Gateway.Service.Routing;
 using Gateway.Service.Telemetry;
 using GrpcLite;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Security;
 
 namespace Gateway.Service.Grpc;
 
@@ -20,8 +21,12 @@ public sealed class GatewayInferenceGrpcService(
     EndpointAuthenticator authenticator,
     ReplicaBalancer balancer,
     GatewayMetrics metrics,
+    PlatformCredential credential,
     IOptions<GatewayOptions> options)
 {
+    // Nodes answer only calls carrying the platform credential; the metadata is only read by the channel.
+    private readonly Metadata _nodeCredential = new Metadata().Add("authorization", credential.AuthorizationHeader);
+
     public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
@@ -87,7 +92,7 @@ public sealed class GatewayInferenceGrpcService(
             {
                 response = await GrpcChannel.ForAddress(replica.GrpcAddress!).UnaryAsync<ModelInferRequest, ModelInferResponse>(
                     "/inference.GRPCInferenceService/ModelInfer", request,
-                    new CallOptions(Deadline: deadline, CancellationToken: context.CancellationToken));
+                    new CallOptions(Headers: _nodeCredential, Deadline: deadline, CancellationToken: context.CancellationToken));
             }
             response.ModelName = endpoint.Name;
             await context.WriteResponseHeadersAsync(new Metadata().Add(DeploymentSelector.PinHeader, deployment.Name));

@@ -44,7 +44,12 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<Co
         if (baseAddress is null)
             return TypedResults.Problem(detail: $"The {service} service has no configured address.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-        var target = new Uri(baseAddress, context.Request.PathBase + context.Request.Path + context.Request.QueryString);
+        var (pathAndQuery, pathError) = ControlPlanePath.Rewrite(context);
+        if (pathError is not null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["path"] = [pathError] }, title: "The request path is not valid.");
+        // Already fully encoded: no further canonicalization may turn an encoded segment into a different one.
+        var target = new Uri(baseAddress.GetLeftPart(UriPartial.Authority) + pathAndQuery,
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = HttpVersion.Version11 };
         if (HasBody(context.Request))
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Service.Configuration;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Security;
 
 namespace Gateway.Service.Proxy;
 
@@ -19,10 +20,11 @@ public sealed class NodeHttpClients : IDisposable
 
     private readonly HttpMessageInvoker _invoker;
 
-    public NodeHttpClients(IOptions<GatewayOptions> options)
+    public NodeHttpClients(IOptions<GatewayOptions> options, PlatformCredential credential)
     {
         HttpVersion = options.Value.NodeHttpVersion == "1.1" ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        // Nodes answer only calls that carry the platform credential.
+        _invoker = new HttpMessageInvoker(new PlatformCredentialHandler(credential) { InnerHandler = new SocketsHttpHandler
         {
             ConnectCallback = HttpVersion == System.Net.HttpVersion.Version11 ? ConnectCoalescingAsync : null,
             UseProxy = false,
@@ -35,7 +37,7 @@ public sealed class NodeHttpClients : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             ConnectTimeout = TimeSpan.FromSeconds(5),
             MaxConnectionsPerServer = 256,
-        }, disposeHandler: true);
+        } }, disposeHandler: true);
     }
 
     public Version HttpVersion { get; }

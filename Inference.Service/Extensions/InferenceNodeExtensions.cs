@@ -6,6 +6,7 @@ using Inference.Service.Diagnostics;
 using Inference.Service.Grpc;
 using Inference.Service.Models;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Security;
 
 namespace Inference.Service.Extensions;
 
@@ -27,6 +28,8 @@ public static class InferenceNodeExtensions
         builder.Services.AddSingleton<KServeGrpcService>();
         builder.Services.AddSingleton<InferenceNodeGrpcService>();
         builder.AddComputeRegistration();
+        // Only the platform (gateway, deploy) may call a node; users come in through the gateway.
+        builder.AddPlatformAuthentication();
         return builder;
     }
 
@@ -59,7 +62,7 @@ public static class InferenceNodeExtensions
         app.MapNodeAdminApi();
         app.MapGrpcService<KServeGrpcService>(GrpcPredictV2Reflection.Descriptor.Services[0]);
         app.MapGrpcService<InferenceNodeGrpcService>(NodeReflection.Descriptor.Services[0]);
-        app.MapGrpcHealthService();
+        app.MapGrpcHealthService().AllowAnonymous();
         return app;
     }
 }

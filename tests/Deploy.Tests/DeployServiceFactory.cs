@@ -24,6 +24,7 @@ public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, s
         builder.UseSetting("Deploy:PublicBaseUrl", PublicBaseUrl);
         builder.UseSetting("Deploy:DataRoot", Path.Combine(infrastructure.RootDirectory, "data-" + database));
         builder.UseSetting("Deploy:RescanSeconds", "3600");
+        builder.UseSetting("Platform:InternalKeyFile", Path.Combine(infrastructure.RootDirectory, "data-" + database, "internal-key"));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         // Start the bus before the host counts as started: a factory disposed before its bus was up would otherwise
         // leave that bus starting afterwards, with a disposed container, taking messages off the next factory's queue.

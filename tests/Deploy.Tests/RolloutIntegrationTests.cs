@@ -9,6 +9,7 @@ using Contracts.Node.V1;
 using Deploy.Service.Apis;
 using Deploy.Service.Rollout;
 using GrpcLite;
+using ServiceDefaults.Security;
 using TestSupport;
 
 namespace Deploy.Tests;
@@ -38,7 +39,11 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
 {
     private const string TestData = "/usr/share/libonnx-testdata/data/node";
     private readonly HttpClient _admin = fixture.Platform.CreateAdminClient();
-    private static readonly HttpClient Nodes = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // Calls straight to a node carry the platform credential, as the gateway's do.
+    private readonly HttpClient Nodes = new(new PlatformCredentialHandler(fixture.Platform.NodeCredential()) { InnerHandler = new SocketsHttpHandler() })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
 
     private Task<int> RegisterAsync(string name, string onnxCase) => _admin.RegisterModelAsync(name, Path.Combine(TestData, onnxCase, "model.onnx"));
 
@@ -66,7 +71,7 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
     private static bool Settled(JsonObject d) => (string?)d["state"] is "Healthy" or "Failed" or "Unhealthy";
 
     /// <summary>Scores one replica of the deployment as it is routed right now (its node-local model name and nodes).</summary>
-    private static async Task<HttpStatusCode> ScoreAsync(JsonObject deployment, int turn)
+    private async Task<HttpStatusCode> ScoreAsync(JsonObject deployment, int turn)
     {
         var replicas = deployment["replicas"]!.AsArray();
         var replica = replicas[turn % replicas.Count]!;
@@ -210,7 +215,7 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
             Assert.Equal(first.Name, Assert.Single(partial.Replicas).NodeName);
 
             // The model goes away on the first node too: no ready replica, Unhealthy with both reasons, nothing routed.
-            await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc)).UnloadModelAsync(nodeModel);
+            await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc), fixture.Platform.NodeCredential().AuthorizationHeader).UnloadModelAsync(nodeModel);
             d = await WaitForAsync(endpoint, "watched", x => (string?)x["state"] == "Unhealthy", "Unhealthy after the unload");
             var error = (string)d["error"]!;
             Assert.Contains("No ready replica", error);
@@ -236,7 +241,7 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         Assert.Equal(second.Name, Assert.Single(up.Replicas).NodeName);
 
         // The model is loaded again on the first node: both replicas route.
-        await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc)).LoadModelAsync(new LoadModelRequest
+        await new InferenceNodeClient(GrpcChannel.ForAddress(first.Grpc), fixture.Platform.NodeCredential().AuthorizationHeader).LoadModelAsync(new LoadModelRequest
         {
             ModelName = nodeModel, Location = Path.Combine((string)d["package"]!["path"]!, "model.onnx"), ModelVersion = $"{model}:{v1}",
             Settings = new ModelSettings { IntraOpThreads = 1 },

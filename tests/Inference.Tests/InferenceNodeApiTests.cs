@@ -17,7 +17,7 @@ namespace Inference.Tests;
 public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixture<InferenceNodeHost>
 {
     private const string AddModel = "/usr/share/libonnx-testdata/data/node/test_add";
-    private readonly InferenceNodeClient _control = new(node.Grpc);
+    private readonly InferenceNodeClient _control = new(node.Grpc, node.Credential.AuthorizationHeader);
 
     private async Task<ModelStatus> Load(string name, string location, Contracts.Node.V1.ModelSettings? settings = null) =>
         (await _control.LoadModelAsync(new LoadModelRequest { ModelName = name, Location = location, Settings = settings, ModelVersion = name + ":1" })).Model;

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ServiceDefaults.Security;
 
 namespace Inference.Tests;
 
@@ -67,6 +68,8 @@ public sealed class ModelPreloadTests : IAsyncLifetime
     }
 
     /// <summary>A node composed as Program.cs composes it, with the given preload settings; returns once it has started.</summary>
+    private static readonly PlatformCredential Credential = new("preload-tests-" + Guid.NewGuid().ToString("N"));
+
     private async Task<(WebApplication Node, HttpClient Http)> StartNodeAsync(Dictionary<string, string?> preload)
     {
         OrtTestEnvironment.EnsureLoaded();
@@ -78,6 +81,7 @@ public sealed class ModelPreloadTests : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{FreePort()}",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-preload-test",
+            ["Platform:InternalKey"] = Credential.Key,
             ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Inference:PreloadCacheFolder"] = _cache,
             ["Logging:LogLevel:Default"] = "Warning",
@@ -91,7 +95,12 @@ public sealed class ModelPreloadTests : IAsyncLifetime
         app.MapDefaultEndpoints();
         app.MapInferenceApis();
         await app.StartAsync();
-        return (app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) });
+        var http = new HttpClient(new PlatformCredentialHandler(Credential) { InnerHandler = new SocketsHttpHandler() })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        return (app, http);
     }
 
     private static async Task<HttpStatusCode> ReadyAsync(HttpClient http, string model)

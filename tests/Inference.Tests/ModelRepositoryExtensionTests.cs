@@ -18,7 +18,7 @@ public sealed class ModelRepositoryExtensionTests(InferenceNodeHost node) : ICla
 {
     private const string LoadMethod = "/inference.GRPCInferenceService/RepositoryModelLoad";
     private const string UnloadMethod = "/inference.GRPCInferenceService/RepositoryModelUnload";
-    private readonly InferenceNodeClient _control = new(node.Grpc);
+    private readonly InferenceNodeClient _control = new(node.Grpc, node.Credential.AuthorizationHeader);
 
     private async Task LoadAsync(string name, string file, int maxBatchSize = 0) =>
         await _control.LoadModelAsync(new LoadModelRequest

@@ -27,7 +27,7 @@ public sealed class OnnxBackendSuiteTests(InferenceNodeHost node, ITestOutputHel
     {
         Assert.True(Directory.Exists(SuiteRoot), $"{SuiteRoot} is missing: scripts/setup.sh installs libonnx-testdata.");
         var tests = Directory.GetDirectories(SuiteRoot).Where(d => File.Exists(Path.Combine(d, "model.onnx"))).OrderBy(d => d, StringComparer.Ordinal).ToArray();
-        var client = new InferenceNodeClient(node.Grpc);
+        var client = new InferenceNodeClient(node.Grpc, node.Credential.AuthorizationHeader);
         var outcomes = new ConcurrentBag<Outcome>();
 
         await Parallel.ForEachAsync(tests.Select((dir, index) => (dir, index)), new ParallelOptions { MaxDegreeOfParallelism = 3 }, async (item, ct) =>

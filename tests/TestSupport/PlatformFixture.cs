@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AppHost.Resources;
+using ServiceDefaults.Security;
 
 namespace TestSupport;
 
@@ -54,6 +55,13 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>The admin key for <c>/api/v1</c> (<c>Authorization: Bearer …</c>), as the run command prints it.</summary>
     public string AdminKey { get; private set; } = "";
+
+    /// <summary>
+    /// The credential inference nodes demand of every caller, as the platform created it in its data folder: for tests
+    /// that call a node directly, as the gateway and Deploy do.
+    /// </summary>
+    public PlatformCredential NodeCredential() =>
+        new(File.ReadAllLines(Path.Combine(DataRoot, "internal-key")).First(l => l.Trim().Length > 0).Trim());
 
     public int AppHostPid => _appHost?.Id ?? throw new InvalidOperationException("The platform is not started.");
 

@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using Gateway.Service.Auth;
 
 namespace Gateway.Tests.Unit;

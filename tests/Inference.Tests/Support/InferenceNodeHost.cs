@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ServiceDefaults.Security;
 
 namespace Inference.Tests.Support;
 
@@ -24,6 +25,9 @@ public sealed class InferenceNodeHost : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public GrpcChannel Grpc { get; private set; } = null!;
 
+    /// <summary>The credential the node demands; <see cref="Http"/> and <see cref="Grpc"/> send it on every call.</summary>
+    public PlatformCredential Credential { get; } = new(Convert.ToHexString(Guid.NewGuid().ToByteArray()));
+
     public async Task InitializeAsync()
     {
         OrtTestEnvironment.EnsureLoaded();
@@ -36,6 +40,7 @@ public sealed class InferenceNodeHost : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-test",
+            ["Platform:InternalKey"] = Credential.Key,
             ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Logging:LogLevel:Default"] = "Warning",
         });
@@ -49,8 +54,15 @@ public sealed class InferenceNodeHost : IAsyncLifetime
 
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
-        Grpc = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions());
+        Http = new HttpClient(new PlatformCredentialHandler(Credential) { InnerHandler = new SocketsHttpHandler() })
+        {
+            BaseAddress = HttpAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        Grpc = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new PlatformCredentialHandler(Credential) { InnerHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } },
+        });
     }
 
     private static int FreePort()

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Gateway.Service.Auth;
+namespace ServiceDefaults.Security;
 
 /// <summary>Reads a base64url secret from a file, creating it with fresh random bytes (owner-only) when missing.</summary>
 public static class SecretFile

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Gateway.Service.Auth;
+namespace ServiceDefaults.Security;
 
 /// <summary>
 /// Credentials are kept and compared as SHA-256 digests: the stored form reveals nothing usable, and digests of
