@@ -19,6 +19,7 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClientFaultExceptionHandler>();
         builder.Services.AddServiceAddresses();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilience());
         return builder;

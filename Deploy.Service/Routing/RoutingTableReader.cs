@@ -38,6 +38,7 @@ public sealed class RoutingTableReader(DeployDbContext db)
         {
             Name = endpoint.Name,
             AuthMode = endpoint.AuthMode,
+            CreatedAtUnixMs = endpoint.CreatedAt.ToUnixTimeMilliseconds(),
             DefaultDeployment = plan.DefaultDeployment ?? "",
             ControlDeployment = plan.ControlDeployment ?? "",
             MaxBodyBytes = endpoint.MaxBodyBytes,

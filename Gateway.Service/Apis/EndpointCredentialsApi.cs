@@ -37,7 +37,7 @@ public static class EndpointCredentialsApi
     public static async Task<Results<Ok<KeysResponse>, ProblemHttpResult>> GetKeysAsync(
         string name, EndpointDirectory directory, EndpointKeyStore keys, CancellationToken cancellationToken)
     {
-        if (await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken) is { } problem) return problem;
+        if ((await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken)).Problem is { } problem) return problem;
         var current = await keys.GetOrCreateAsync(name, cancellationToken);
         return TypedResults.Ok(new KeysResponse(current.PrimaryKey, current.SecondaryKey));
     }
@@ -56,7 +56,7 @@ public static class EndpointCredentialsApi
                     ["keyType"] = ["keyType is required and must be 'primary' or 'secondary'."],
                 });
         }
-        if (await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken) is { } problem) return problem;
+        if ((await RequireModeAsync(name, AuthMode.Key, directory, cancellationToken)).Problem is { } problem) return problem;
         var current = await keys.RegenerateAsync(name, slot, cancellationToken);
         return TypedResults.Ok(new KeysResponse(current.PrimaryKey, current.SecondaryKey));
     }
@@ -86,29 +86,31 @@ public static class EndpointCredentialsApi
             {
                 ["expiresInSeconds"] = [$"expiresInSeconds must be between 1 and {maxSeconds}."],
             });
-        if (await RequireModeAsync(name, AuthMode.Token, directory, cancellationToken) is { } problem) return problem;
+        var (identity, problem) = await RequireModeAsync(name, AuthMode.Token, directory, cancellationToken);
+        if (problem is not null) return problem;
 
-        var token = tokens.Issue(name, request?.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        var token = tokens.Issue(identity!.TokenAudience, request?.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
         return TypedResults.Ok(new TokenResponse(token.AccessToken, token.ExpiryOn.ToUnixTimeSeconds(), token.RefreshAfter.ToUnixTimeSeconds(), "Bearer"));
     }
 
-    private static async Task<ProblemHttpResult?> RequireModeAsync(string name, AuthMode required, EndpointDirectory directory, CancellationToken cancellationToken)
+    private static async Task<(EndpointIdentity? Identity, ProblemHttpResult? Problem)> RequireModeAsync(
+        string name, AuthMode required, EndpointDirectory directory, CancellationToken cancellationToken)
     {
-        AuthMode? mode;
+        EndpointIdentity? identity;
         try
         {
-            mode = await directory.FindAuthModeAsync(name, cancellationToken);
+            identity = await directory.FindAsync(name, cancellationToken);
         }
         catch (HttpRequestException)
         {
-            return TypedResults.Problem(detail: "The deploy service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return (null, TypedResults.Problem(detail: "The deploy service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable));
         }
-        if (mode is null)
-            return TypedResults.Problem(detail: $"Endpoint '{name}' was not found.", statusCode: StatusCodes.Status404NotFound);
-        if (mode != required)
-            return TypedResults.Problem(
-                detail: $"Endpoint '{name}' uses {mode.ToString()!.ToLowerInvariant()} auth; this needs {required.ToString().ToLowerInvariant()} auth.",
-                statusCode: StatusCodes.Status409Conflict);
-        return null;
+        if (identity is null)
+            return (null, TypedResults.Problem(detail: $"Endpoint '{name}' was not found.", statusCode: StatusCodes.Status404NotFound));
+        if (identity.AuthMode != required)
+            return (null, TypedResults.Problem(
+                detail: $"Endpoint '{name}' uses {identity.AuthMode.ToString().ToLowerInvariant()} auth; this needs {required.ToString().ToLowerInvariant()} auth.",
+                statusCode: StatusCodes.Status409Conflict));
+        return (identity, null);
     }
 }

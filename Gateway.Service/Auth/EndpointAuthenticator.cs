@@ -19,7 +19,7 @@ public sealed class EndpointAuthenticator(EndpointKeyStore keys, TokenService to
                 return keys.Verify(endpoint.Name, BearerCredential.From(authorization));
             case AuthMode.Token:
                 var token = BearerCredential.From(authorization);
-                return !token.IsEmpty && await tokens.ValidateAsync(endpoint.Name, token.ToString());
+                return !token.IsEmpty && await tokens.ValidateAsync(endpoint.TokenAudience, token.ToString());
             default:
                 return false;
         }

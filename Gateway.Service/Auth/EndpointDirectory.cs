@@ -14,10 +14,10 @@ public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFact
 {
     public const string DeployClient = "deploy-rest";
 
-    /// <summary>The endpoint's auth mode, or null when Deploy does not know the endpoint.</summary>
-    public async Task<AuthMode?> FindAuthModeAsync(string endpoint, CancellationToken cancellationToken)
+    /// <summary>The endpoint's auth mode and token audience, or null when Deploy does not know the endpoint.</summary>
+    public async Task<EndpointIdentity?> FindAsync(string endpoint, CancellationToken cancellationToken)
     {
-        if (routing.Current.Find(endpoint) is { } known) return known.AuthMode;
+        if (routing.Current.Find(endpoint) is { } known) return new(known.AuthMode, known.TokenAudience);
 
         var client = httpClients.CreateClient(DeployClient);
         var uri = new Uri(addresses.Resolve("deploy"), $"/api/v1/endpoints/{Uri.EscapeDataString(endpoint)}");
@@ -26,8 +26,15 @@ public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFact
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var json = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-        return json.RootElement.TryGetProperty("authMode", out var mode) && mode.ValueKind == JsonValueKind.String
+        var authMode = json.RootElement.TryGetProperty("authMode", out var mode) && mode.ValueKind == JsonValueKind.String
             ? RoutingTableMapper.ParseAuthMode(mode.GetString()!)
             : AuthMode.Key;
+        var createdAt = json.RootElement.TryGetProperty("createdAt", out var created) && created.TryGetDateTimeOffset(out var at)
+            ? at.ToUnixTimeMilliseconds()
+            : 0;
+        return new(authMode, EndpointRoute.TokenAudienceFor(endpoint, createdAt));
     }
 }
+
+/// <summary>What the credential routes need to know of an endpoint.</summary>
+public sealed record EndpointIdentity(AuthMode AuthMode, string TokenAudience);

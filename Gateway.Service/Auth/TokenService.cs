@@ -9,7 +9,8 @@ public sealed record IssuedToken(string AccessToken, DateTimeOffset ExpiryOn, Da
 
 /// <summary>
 /// Tokens for endpoints with <c>token</c> auth: JWTs signed (HS256) with a key derived from the gateway secret, the
-/// endpoint as audience, an expiry, and a refresh-by time at half the lifetime (as Azure ML does). Refused once
+/// endpoint's identity as audience (<see cref="Routing.EndpointRoute.TokenAudience"/>: its name and creation time, so a
+/// token dies with its endpoint and opens no later endpoint of the same name), an expiry, and a refresh-by time at half the lifetime (as Azure ML does). Refused once
 /// expired, with no clock skew allowance: "expired" means expired.
 /// </summary>
 public sealed class TokenService(GatewaySecret secret, TimeProvider clock, IOptions<GatewayOptions> options)
@@ -19,7 +20,7 @@ public sealed class TokenService(GatewaySecret secret, TimeProvider clock, IOpti
     private readonly SymmetricSecurityKey _signingKey = new(secret.DeriveKey("token-signing")) { KeyId = "gateway-1" };
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public IssuedToken Issue(string endpoint, TimeSpan? lifetime = null)
+    public IssuedToken Issue(string audience, TimeSpan? lifetime = null)
     {
         var now = clock.GetUtcNow();
         var life = lifetime ?? options.Value.TokenLifetime;
@@ -29,7 +30,7 @@ public sealed class TokenService(GatewaySecret secret, TimeProvider clock, IOpti
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
-            Audience = endpoint,
+            Audience = audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime.AddSeconds(-1),
             Expires = expiry.UtcDateTime,
@@ -39,12 +40,12 @@ public sealed class TokenService(GatewaySecret secret, TimeProvider clock, IOpti
         return new IssuedToken(token, expiry, refreshAfter);
     }
 
-    public async ValueTask<bool> ValidateAsync(string endpoint, string token)
+    public async ValueTask<bool> ValidateAsync(string audience, string token)
     {
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
-            ValidAudience = endpoint,
+            ValidAudience = audience,
             IssuerSigningKey = _signingKey,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ValidateLifetime = true,

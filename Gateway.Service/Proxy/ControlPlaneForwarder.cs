@@ -51,10 +51,9 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<Co
         var target = new Uri(baseAddress.GetLeftPart(UriPartial.Authority) + pathAndQuery,
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target) { Version = HttpVersion.Version11 };
-        if (HasBody(context.Request))
+        if (ControlPlaneBody.IsPresent(context.Request))
         {
-            // The owning service enforces its own size limits; the gateway must not cut uploads at Kestrel's default.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+            if (ControlPlaneBody.Check(context) is { } refused) return refused;
             request.Content = new StreamContent(context.Request.Body, 81920);
         }
         foreach (var (name, values) in context.Request.Headers)
@@ -72,6 +71,11 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<Co
         {
             response = await _client.SendAsync(request, context.RequestAborted);
         }
+        catch (HttpRequestException ex) when (ClientFaultExceptionHandler.FindBadRequest(ex) is { } clientFault)
+        {
+            // Reading the client's body failed (too large, too slow): the client's fault, reported as such, not an outage.
+            throw clientFault;
+        }
         catch (HttpRequestException ex)
         {
             logger.LogWarning(ex, "The {Service} service at {Address} is unreachable", service, baseAddress);
@@ -87,9 +91,6 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<Co
         }
         return Results.Empty;
     }
-
-    private static bool HasBody(HttpRequest request) =>
-        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
     private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpContext context, Uri baseAddress)
     {

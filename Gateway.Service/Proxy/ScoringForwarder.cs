@@ -45,6 +45,10 @@ public sealed class ScoringForwarder(
         if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
             return (401, null, GatewayProblems.Unauthorized(context));
 
+        if (route == NodeRoute.Score && context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
+            return (415, null, TypedResults.Problem(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
+
         var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
         if (!selection.Succeeded)
             return (selection.FailureStatus, null, TypedResults.Problem(detail: selection.FailureReason, statusCode: selection.FailureStatus));

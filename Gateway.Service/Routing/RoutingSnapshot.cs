@@ -24,9 +24,11 @@ public enum AuthMode { None, Key, Token }
 public sealed class EndpointRoute
 {
     public EndpointRoute(string name, AuthMode authMode, IReadOnlyDictionary<string, int> traffic, IReadOnlyDictionary<string, int> mirror,
-        string? defaultDeployment, IReadOnlyList<DeploymentRoute> deployments, long maxBodyBytes = 0, string? description = null)
+        string? defaultDeployment, IReadOnlyList<DeploymentRoute> deployments, long maxBodyBytes = 0, string? description = null,
+        long createdAtUnixMs = 0)
     {
         Name = name;
+        TokenAudience = TokenAudienceFor(name, createdAtUnixMs);
         AuthMode = authMode;
         Traffic = traffic;
         Mirror = mirror;
@@ -42,6 +44,12 @@ public sealed class EndpointRoute
     }
 
     public string Name { get; }
+
+    /// <summary>The audience of this endpoint's tokens: its name and creation time, so tokens die with the endpoint.</summary>
+    public string TokenAudience { get; }
+
+    public static string TokenAudienceFor(string name, long createdAtUnixMs) => $"{name}@{createdAtUnixMs}";
+
     public AuthMode AuthMode { get; }
     public IReadOnlyDictionary<string, int> Traffic { get; }
     public IReadOnlyDictionary<string, int> Mirror { get; }

@@ -16,7 +16,8 @@ public static class RoutingTableMapper
         e.DefaultDeployment,
         e.Deployments.Select(ToRoute).ToList(),
         e.MaxBodyBytes,
-        e.Description);
+        e.Description,
+        e.CreatedAtUnixMs);
 
     private static DeploymentRoute ToRoute(Proto.DeploymentRoute d) => new(
         d.Name,

@@ -68,20 +68,78 @@ public sealed class HostileCallerTests(JourneyPlatform journey) : IDisposable
         await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
     }
 
-    /// <summary>One HTTP/1.1 request with the request-target exactly as given (HttpClient would normalize it).</summary>
-    private async Task<int> SendRawAsync(string method, string target, string? json)
+    [Fact]
+    public async Task Oversized_and_stalled_bodies_are_the_clients_fault_413_and_408_not_an_outage()
+    {
+        var endpoint = $"bodies-{_suffix}";
+        var key = await _user.CreateServingKeyEndpointAsync(endpoint, $"journey-bodies-{_suffix}", Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx"));
+        var admin = $"Bearer {journey.Platform.AdminKey}";
+
+        // A 2 MiB control-plane JSON document, chunked (no Content-Length to refuse it by), and then announced.
+        var bigJson = "{\"description\":\"" + new string('x', 2 * 1024 * 1024) + "\"}";
+        Assert.Equal(413, await SendRawAsync("PUT", $"/api/v1/endpoints/{endpoint}", admin, "application/json", bigJson, chunked: true));
+        Assert.Equal(413, await SendRawAsync("PUT", $"/api/v1/endpoints/{endpoint}", admin, "application/json", bigJson));
+        // A body that stops arriving: Kestrel's minimum data rate gives up on it after its grace period.
+        Assert.Equal(408, await SendRawAsync("PUT", $"/api/v1/endpoints/{endpoint}", admin, "application/json", "{\"descr", stallAfterBytes: 7));
+        Assert.Equal(415, await SendRawAsync("PUT", $"/api/v1/endpoints/{endpoint}", admin, "text/plain", """{"authMode":"none"}"""));
+
+        // Scoring: beyond the endpoint's 16 MiB default limit, chunked; a stalled body; a multipart body.
+        var bigScore = "{\"data\":[" + string.Join(",", Enumerable.Repeat("[0.1,0.2,0.3,0.4]", 1_100_000)) + "]}";
+        Assert.Equal(413, await SendRawAsync("POST", $"/endpoints/{endpoint}/score", $"Bearer {key}", "application/json", bigScore, chunked: true));
+        Assert.Equal(408, await SendRawAsync("POST", $"/endpoints/{endpoint}/score", $"Bearer {key}", "application/json", "{\"data\":[[0.1,", stallAfterBytes: 12));
+        Assert.Equal(415, await SendRawAsync("POST", $"/endpoints/{endpoint}/score", $"Bearer {key}", "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n[[0.1,0.2,0.3,0.4]]\r\n--x--\r\n"));
+
+        // Nothing was lost or changed, and the endpoint still serves.
+        var survivor = await _user.GetAsync($"/api/v1/endpoints/{endpoint}");
+        Assert.Equal("key", survivor.GetProperty("authMode").GetString());
+        using var scored = await _user.ScoreAsync(endpoint, key);
+        Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+        await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
+    }
+
+    private Task<int> SendRawAsync(string method, string target, string? json) =>
+        SendRawAsync(method, target, $"Bearer {journey.Platform.AdminKey}", "application/json", json ?? "");
+
+    /// <summary>
+    /// One HTTP/1.1 request written by hand: the request-target exactly as given (HttpClient would normalize it), the
+    /// body chunked or with a Content-Length, or cut off after <paramref name="stallAfterBytes"/> while the connection stays open.
+    /// </summary>
+    private async Task<int> SendRawAsync(string method, string target, string authorization, string contentType, string body,
+        bool chunked = false, int? stallAfterBytes = null)
     {
         var gateway = journey.Platform.GatewayHttpUri;
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(gateway.Host, gateway.Port);
         await using var stream = tcp.GetStream();
-        var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
-        var head = $"{method} {target} HTTP/1.1\r\nHost: {gateway.Authority}\r\nAuthorization: Bearer {journey.Platform.AdminKey}\r\n" +
-                   $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var framing = chunked ? "Transfer-Encoding: chunked" : $"Content-Length: {bytes.Length + (stallAfterBytes is null ? 0 : 100)}";
+        var head = $"{method} {target} HTTP/1.1\r\nHost: {gateway.Authority}\r\nAuthorization: {authorization}\r\n" +
+                   $"Content-Type: {contentType}\r\n{framing}\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(body);
+        try
+        {
+            if (stallAfterBytes is { } stall) await stream.WriteAsync(bytes.AsMemory(0, stall));
+            else if (!chunked) await stream.WriteAsync(bytes);
+            else
+            {
+                for (var offset = 0; offset < bytes.Length; offset += 64 * 1024)
+                {
+                    var size = Math.Min(64 * 1024, bytes.Length - offset);
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"{size:x}\r\n"));
+                    await stream.WriteAsync(bytes.AsMemory(offset, size));
+                    await stream.WriteAsync("\r\n"u8.ToArray());
+                }
+                await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+            }
+        }
+        catch (IOException)
+        {
+            // The server answered and closed while the body was still going out: the answer is what counts.
+        }
         using var reader = new StreamReader(stream, Encoding.ASCII);
-        var statusLine = await reader.ReadLineAsync() ?? throw new IOException("The gateway closed the connection without an answer.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var statusLine = await reader.ReadLineAsync(timeout.Token) ?? throw new IOException("The gateway closed the connection without an answer.");
         return int.Parse(statusLine.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 

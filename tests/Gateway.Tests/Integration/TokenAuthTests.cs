@@ -55,6 +55,28 @@ public sealed class TokenAuthTests(InfrastructureFixture infrastructure) : IAsyn
     }
 
     [Fact]
+    public async Task A_token_dies_with_its_endpoint_and_does_not_open_one_created_again_under_the_same_name()
+    {
+        var node = _node.Address.ToString();
+        await _gateway.PublishRoutingAsync(2, Routes.Endpoint("reborn", [Routes.Deployment("blue", nodes: node)], "blue", auth: AuthMode.Token,
+            createdAtUnixMs: 1_700_000_000_000));
+        using var issued = await _gateway.AdminClient().PostAsync("/api/v1/endpoints/reborn/token", null);
+        var accessToken = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, await ScoreAsync("reborn", accessToken));
+
+        await _gateway.PublishRoutingAsync(3);
+        Assert.Equal(HttpStatusCode.Unauthorized, await ScoreAsync("reborn", accessToken));
+
+        // Deleted and created again under the same name: a new endpoint, which the old token does not open.
+        await _gateway.PublishRoutingAsync(4, Routes.Endpoint("reborn", [Routes.Deployment("blue", nodes: node)], "blue", auth: AuthMode.Token,
+            createdAtUnixMs: 1_700_000_060_000));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ScoreAsync("reborn", accessToken));
+        using var fresh = await _gateway.AdminClient().PostAsync("/api/v1/endpoints/reborn/token", null);
+        var freshToken = (await fresh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, await ScoreAsync("reborn", freshToken));
+    }
+
+    [Fact]
     public async Task Default_token_lives_an_hour_and_refresh_is_due_at_half_time()
     {
         using var issued = await _gateway.AdminClient().PostAsync("/api/v1/endpoints/tokened/token", null);

@@ -12,8 +12,9 @@ public static class Routes
         (nodes.Length == 0 ? ["http://127.0.0.1:1"] : nodes).Select((n, i) => new ReplicaRoute($"node-{i}", new Uri(n), null)).ToList());
 
     public static EndpointRoute Endpoint(string name, IReadOnlyList<DeploymentRoute> deployments, string? defaultDeployment,
-        Dictionary<string, int>? traffic = null, Dictionary<string, int>? mirror = null, AuthMode auth = AuthMode.Key, long maxBodyBytes = 0) =>
-        new(name, auth, traffic ?? [], mirror ?? [], defaultDeployment, deployments, maxBodyBytes);
+        Dictionary<string, int>? traffic = null, Dictionary<string, int>? mirror = null, AuthMode auth = AuthMode.Key, long maxBodyBytes = 0,
+        long createdAtUnixMs = 0) =>
+        new(name, auth, traffic ?? [], mirror ?? [], defaultDeployment, deployments, maxBodyBytes, createdAtUnixMs: createdAtUnixMs);
 }
 
 /// <summary>A clock the test moves by hand, for expiry checks without waiting.</summary>
