@@ -39,6 +39,7 @@ public static class DeployServiceExtensions
         builder.AddOutbox<DeployDbContext>(events => events.Add<RoutingChanged>().Add<DeploymentStateChanged>());
         builder.Services.AddScoped<EndpointCommands>();
         builder.Services.AddScoped<DeploymentCommands>();
+        builder.Services.AddSingleton<DeploymentReferences>();
         builder.Services.AddScoped<DeployRuleCommands>();
         builder.Services.AddSingleton<ResponseMapping>();
         builder.Services.AddScoped<RoutingEvents>();

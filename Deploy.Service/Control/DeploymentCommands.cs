@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Deploy.Service.Control;
 
 /// <summary>Create, update and delete deployments and change an endpoint's traffic and mirror splits.</summary>
-public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events, RolloutQueue rollouts, DeploymentLog log)
+public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events, RolloutQueue rollouts, DeploymentLog log, DeploymentReferences references)
 {
     /// <summary>
     /// Creates or updates a deployment. A change to what it runs (model, compute, size, batching, or forceRebuild)
@@ -21,6 +21,7 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         var errors = DeploymentSpec.Validate(request, modelOverride, out var spec);
         if (!ResourceNames.IsValid(name)) errors["deployment"] = [$"A deployment name is {ResourceNames.Rule}."];
         if (errors.Count > 0 || spec is null) return CommandFailure.Invalid(errors);
+        if (await references.CheckAsync(spec, cancellationToken) is { } missing) return missing;
 
         var (result, _, rolloutId, _) = await db.InTransactionAsync(async ct =>
         {

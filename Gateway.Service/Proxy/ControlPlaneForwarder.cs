@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using Gateway.Service.Routing;
 using ServiceDefaults.Http;
 
 namespace Gateway.Service.Proxy;
@@ -13,7 +14,7 @@ namespace Gateway.Service.Proxy;
 /// Design decision (deviation from ARCHITECTURE.md, which says "by calling the services over gRPC"): forwarding
 /// REST keeps one definition of each API, in the service that owns it, instead of a second REST-to-gRPC mapping here.
 /// </summary>
-public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<ControlPlaneForwarder> logger) : IDisposable
+public sealed class ControlPlaneForwarder(ServiceAddresses addresses, RoutingTableRefresher routing, ILogger<ControlPlaneForwarder> logger) : IDisposable
 {
     // Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
     private static readonly HashSet<string> SkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -84,12 +85,30 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, ILogger<Co
 
         using (response)
         {
+            if (service == "deploy" && !HttpMethods.IsGet(context.Request.Method) && response.IsSuccessStatusCode)
+                await AwaitRoutingAsync(context.RequestAborted);
             context.Response.StatusCode = (int)response.StatusCode;
             CopyHeaders(response.Headers, context, baseAddress);
             CopyHeaders(response.Content.Headers, context, baseAddress);
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         }
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// A change to endpoints or deployments is answered once this gateway's routing table has it (or after 2 s), so
+    /// the caller's next scoring request finds what the answer said exists.
+    /// </summary>
+    private async Task AwaitRoutingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await routing.RefreshNowAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogDebug("The routing table was not refreshed within 2 s of a control-plane change; the answer goes out anyway");
+        }
     }
 
     private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpContext context, Uri baseAddress)

@@ -17,20 +17,37 @@ public sealed class RoutingTableRefresher(
     IOptions<GatewayOptions> options,
     ILogger<RoutingTableRefresher> logger) : BackgroundService
 {
+    // Completed by the end of the first refresh that starts after it was handed out (swapped at each start).
+    private TaskCompletionSource _nextRefresh = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Asks for a fetch now and waits until one that started after this call has finished: after a control-plane
+    /// write, the caller's next scoring request sees what it just created (no 401 for a new endpoint in between).
+    /// </summary>
+    public Task RefreshNowAsync(CancellationToken cancellationToken)
+    {
+        var refreshed = Volatile.Read(ref _nextRefresh).Task;
+        signal.Request(long.MaxValue);
+        return refreshed.WaitAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
+            var refreshing = Interlocked.Exchange(ref _nextRefresh, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             try
             {
                 await RefreshAsync(stoppingToken);
+                refreshing.TrySetResult();
                 failures = 0;
                 wait = options.Value.RoutingRefreshInterval;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                refreshing.TrySetResult();
                 failures++;
                 // Not loaded yet: retry soon, Deploy may still be starting. Loaded: keep serving the old table.
                 wait = TimeSpan.FromSeconds(Math.Min(failures, 5));

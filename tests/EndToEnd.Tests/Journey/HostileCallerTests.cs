@@ -68,6 +68,38 @@ public sealed class HostileCallerTests(JourneyPlatform journey) : IDisposable
         await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
     }
 
+    [Theory]
+    [InlineData("no-such-model:1", "local", "model")]
+    [InlineData("journey-refs-model:99", "local", "model")]
+    [InlineData("journey-refs-model:1", "nope-compute", "compute")]
+    public async Task A_deployment_naming_a_model_or_compute_that_does_not_exist_is_refused_at_once_naming_the_field(
+        string model, string compute, string field)
+    {
+        var endpoint = $"refs-{_suffix}";
+        await _user.RegisterModelAsync("journey-refs-model", Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx"));
+        await _user.PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "key" });
+
+        using var response = await _user.Admin.PutAsJsonAsync($"/api/v1/endpoints/{endpoint}/deployments/blue", new { model, compute });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        using var listed = await _user.Admin.GetAsync($"/api/v1/endpoints/{endpoint}/deployments/blue");
+        Assert.Equal(HttpStatusCode.NotFound, listed.StatusCode);
+        await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
+    }
+
+    [Fact]
+    public async Task An_open_endpoint_is_known_to_scoring_as_soon_as_its_creation_is_answered()
+    {
+        var endpoint = $"open-{_suffix}";
+        await _user.PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "none" });
+        // No deployment yet: 503 with the reason, never the 401 of an endpoint the gateway has not heard of.
+        using var scored = await _user.ScoreAsync(endpoint, credential: null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, scored.StatusCode);
+        await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
+    }
+
     [Fact]
     public async Task Oversized_and_stalled_bodies_are_the_clients_fault_413_and_408_not_an_outage()
     {

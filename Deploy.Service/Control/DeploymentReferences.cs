@@ -1,0 +1,41 @@
+using Contracts.Clients;
+using Deploy.Service.Domain;
+using GrpcLite;
+
+namespace Deploy.Service.Control;
+
+/// <summary>
+/// Checks, before a deployment is accepted, that the model version it names is registered and the compute it names
+/// exists, so a typo is a 400 naming the field at once rather than a 201 that turns Failed later. When Registry or
+/// Compute cannot be asked right now the deployment is accepted and its rollout decides (and retries), as before.
+/// </summary>
+public sealed class DeploymentReferences(IServiceProvider services, ILogger<DeploymentReferences> logger)
+{
+    public async Task<CommandFailure?> CheckAsync(DeploymentSpec spec, CancellationToken cancellationToken)
+    {
+        if (ModelReference.TryParse(spec.Model, out var model) &&
+            await IsMissingAsync<RegistryClient>("registry", c => c.ResolveModelAsync(model.Name, model.Version, cancellationToken)))
+            return CommandFailure.Invalid("model-registered", "model", $"No model version '{spec.Model}' is registered.");
+        if (await IsMissingAsync<ComputeClient>("compute", c => c.GetComputeAsync(spec.Compute, cancellationToken)))
+            return CommandFailure.Invalid("compute-exists", "compute", $"No compute named '{spec.Compute}' exists.");
+        return null;
+    }
+
+    private async Task<bool> IsMissingAsync<TClient>(string service, Func<TClient, Task> lookUp) where TClient : notnull
+    {
+        try
+        {
+            await lookUp(services.GetRequiredService<TClient>());
+            return false;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException or InvalidOperationException)
+        {
+            logger.LogInformation("Could not ask {Service} whether a deployment's reference exists ({Error}); its rollout will", service, e.Message);
+            return false;
+        }
+    }
+}
