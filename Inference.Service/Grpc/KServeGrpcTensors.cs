@@ -24,15 +24,16 @@ internal static class KServeGrpcTensors
             if (DataTypes.FromKServe(input.Datatype) is not { } type)
                 throw InvalidInferenceRequestException.For(name, $"Unknown datatype '{input.Datatype}'.");
             var shape = input.Shape.ToArray();
-            if (shape.Any(d => d < 0)) throw InvalidInferenceRequestException.For(name, $"Shape [{string.Join(",", shape)}] has a negative dimension.");
-            var count = Tensor.ShapeElementCount(shape);
+            var count = TensorShape.ElementCount(name, shape);
             if (raw)
             {
                 var bytes = request.RawInputContents[i].Memory;
+                if (HasValues(input.Contents))
+                    throw InvalidInferenceRequestException.For(name, "Give the input's data either in raw_input_contents or in contents, not both.");
                 if (type == TensorElementType.String)
                     tensors[i] = Tensor.FromStrings(name, shape, KServeJson.DecodeBinaryStrings(name, bytes.Span, count));
-                else if (bytes.Length != count * type.ElementSize())
-                    throw InvalidInferenceRequestException.For(name, $"Shape [{string.Join(",", shape)}] of {input.Datatype} needs {count * type.ElementSize()} bytes, raw_input_contents has {bytes.Length}.");
+                else if (bytes.Length != TensorShape.ByteCount(name, shape, type))
+                    throw InvalidInferenceRequestException.For(name, $"Shape [{string.Join(",", shape)}] of {input.Datatype} needs {TensorShape.ByteCount(name, shape, type)} bytes, raw_input_contents has {bytes.Length}.");
                 else
                     tensors[i] = Tensor.FromBytes(name, type, shape, bytes);
                 continue;
@@ -41,6 +42,10 @@ internal static class KServeGrpcTensors
         }
         return tensors;
     }
+
+    private static bool HasValues(InferTensorContents? c) => c is not null &&
+        c.BoolContents.Count + c.IntContents.Count + c.Int64Contents.Count + c.UintContents.Count + c.Uint64Contents.Count +
+        c.Fp32Contents.Count + c.Fp64Contents.Count + c.BytesContents.Count > 0;
 
     private static Tensor FromContents(string name, TensorElementType type, long[] shape, long count, InferTensorContents c)
     {

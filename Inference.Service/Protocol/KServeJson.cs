@@ -78,7 +78,10 @@ public static class KServeJson
                 case "shape":
                     Expect(ref reader, JsonTokenType.StartArray, "shape");
                     var dims = new List<long>();
-                    while (reader.Read() && reader.TokenType == JsonTokenType.Number) dims.Add(reader.GetInt64());
+                    while (reader.Read() && reader.TokenType == JsonTokenType.Number)
+                        dims.Add(reader.TryGetInt64(out var dim)
+                            ? dim
+                            : throw InvalidInferenceRequestException.For(name ?? "shape", "A shape dimension must be a whole number that fits in 64 bits."));
                     shape = dims.ToArray();
                     break;
                 case "parameters": binarySize = ReadParameters(ref reader).BinaryDataSize; break;
@@ -99,20 +102,20 @@ public static class KServeJson
     private static Tensor BuildTensor(InputHeader input, ReadOnlySpan<byte> json, ReadOnlyMemory<byte> binary, ref long binaryOffset)
     {
         if (input.Shape is null) throw InvalidInferenceRequestException.For(input.Name, "The input needs a shape.");
-        if (input.Shape.Any(d => d < 0)) throw InvalidInferenceRequestException.For(input.Name, $"Shape [{string.Join(",", input.Shape)}] has a negative dimension.");
         if (DataTypes.FromKServe(input.Datatype) is not { } type)
             throw InvalidInferenceRequestException.For(input.Name, $"Unknown datatype '{input.Datatype}'; expected one of BOOL, UINT8…UINT64, INT8…INT64, FP16, BF16, FP32, FP64, BYTES.");
-        var count = Tensor.ShapeElementCount(input.Shape);
+        var count = TensorShape.ElementCount(input.Name, input.Shape);
 
         if (input.BinarySize is { } size)
         {
-            if (binaryOffset + size > binary.Length)
+            if (size < 0 || size > binary.Length - binaryOffset)
                 throw InvalidInferenceRequestException.For(input.Name, $"binary_data_size {size} runs past the end of the body.");
             var slice = binary.Slice((int)binaryOffset, (int)size);
             binaryOffset += size;
             if (type == TensorElementType.String) return Tensor.FromStrings(input.Name, input.Shape, DecodeBinaryStrings(input.Name, slice.Span, count));
-            if (size != count * type.ElementSize())
-                throw InvalidInferenceRequestException.For(input.Name, $"Shape [{string.Join(",", input.Shape)}] of {input.Datatype} needs {count * type.ElementSize()} bytes, binary_data_size says {size}.");
+            var needed = TensorShape.ByteCount(input.Name, input.Shape, type);
+            if (size != needed)
+                throw InvalidInferenceRequestException.For(input.Name, $"Shape [{string.Join(",", input.Shape)}] of {input.Datatype} needs {needed} bytes, binary_data_size says {size}.");
             return Tensor.FromBytes(input.Name, type, input.Shape, slice);
         }
 
@@ -196,7 +199,11 @@ public static class KServeJson
             switch (property)
             {
                 case "binary_data" or "binary_data_output": binaryData = reader.TokenType == JsonTokenType.True; break;
-                case "binary_data_size": binarySize = reader.GetInt64(); break;
+                case "binary_data_size":
+                    binarySize = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var bytes) && bytes >= 0
+                        ? bytes
+                        : throw InvalidInferenceRequestException.For("binary_data_size", "binary_data_size must be a whole number of bytes, 0 or more.");
+                    break;
                 default: reader.Skip(); break;
             }
         }

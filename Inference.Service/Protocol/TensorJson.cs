@@ -101,11 +101,17 @@ public static class TensorJson
         }
     }
 
+    // A number literal beyond the type's range (1e400) would read as an infinity and compute NaN: refuse it. The
+    // special values themselves stay available, spelled as strings.
     private static float ReadFloat(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.String ? (float)ParseSpecial(reader.GetString()) : reader.GetSingle();
+        reader.TokenType == JsonTokenType.String ? (float)ParseSpecial(reader.GetString())
+        : reader.GetSingle() is var value && float.IsFinite(value) ? value
+        : throw new FormatException("the number is beyond the range of 32-bit floating point");
 
     private static double ReadDouble(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.String ? ParseSpecial(reader.GetString()) : reader.GetDouble();
+        reader.TokenType == JsonTokenType.String ? ParseSpecial(reader.GetString())
+        : reader.GetDouble() is var value && double.IsFinite(value) ? value
+        : throw new FormatException("the number is beyond the range of 64-bit floating point");
 
     // JSON has no NaN or infinities; we accept and write them as strings, as Triton does.
     private static double ParseSpecial(string? text) => text switch
