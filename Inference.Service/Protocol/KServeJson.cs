@@ -51,6 +51,12 @@ public static class KServeJson
         {
             throw InvalidInferenceRequestException.For("body", $"Malformed JSON: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader's Get… on a token of another kind, e.g. "name": 7.
+            throw InvalidInferenceRequestException.For("body",
+                $"A field at offset {reader.TokenStartIndex} has a value of the wrong JSON type (names and datatypes are strings, shapes arrays of integers).");
+        }
 
         var tensors = new Tensor[inputs.Count];
         var binaryOffset = 0L;

@@ -146,12 +146,14 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         using (var gone = await Nodes.GetAsync($"{oldReplica}/v2/models/{oldNodeModel}/ready"))
             Assert.NotEqual(HttpStatusCode.OK, gone.StatusCode);
 
-        // A version that does not exist fails with the registry's reason and takes no traffic.
-        await PutAsync($"/api/v1/endpoints/{endpoint}/deployments/broken", $$"""{"model":"{{model}}:99","cpuCores":0.25,"memoryGb":0.25}""");
-        var broken = await WaitForAsync(endpoint, "broken", Settled, "the failing rollout");
-        Assert.Equal("Failed", (string?)broken["state"]);
-        Assert.Contains("NotFound", (string?)broken["error"]);
-        Assert.Empty(broken["replicas"]!.AsArray());
+        // A version that does not exist is refused at once, naming the field, and nothing is created.
+        using (var broken = await _admin.PutAsync($"/api/v1/endpoints/{endpoint}/deployments/broken",
+                   new StringContent($$"""{"model":"{{model}}:99","cpuCores":0.25,"memoryGb":0.25}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+            Assert.Contains("\"model\"", await broken.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/api/v1/endpoints/{endpoint}/deployments/broken")).StatusCode);
 
         // Deleting the endpoint unloads every replica.
         var current = (string)blue["nodeModelName"]!;
