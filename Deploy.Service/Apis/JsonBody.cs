@@ -21,7 +21,10 @@ internal static class JsonBody
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return (null, Invalid(field, $"Not valid JSON of the expected type ({ex.Message.Split(" Path:")[0]})."));
+            // JsonException's message names .NET types ("System.Double"); the field and the rule are what a caller needs.
+            return (null, Invalid(field, ex.Path is null
+                ? "The body is not valid JSON."
+                : $"The value of '{field}' is not of the type this field takes (a number, string, boolean, object or array as documented)."));
         }
     }
 

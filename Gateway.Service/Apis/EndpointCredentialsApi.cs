@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Gateway.Service.Auth;
+using Gateway.Service.Proxy;
 using Gateway.Service.Configuration;
 using Gateway.Service.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -69,8 +70,11 @@ public static class EndpointCredentialsApi
         string name, HttpRequest http, EndpointDirectory directory, TokenService tokens, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
         TokenRequest? request = null;
-        if (http.ContentLength > 0 || http.Headers.TransferEncoding.Count > 0)
+        if (ControlPlaneBody.IsPresent(http))
         {
+            if (!ControlPlaneBody.IsJson(http.ContentType))
+                return TypedResults.Problem(detail: $"The token request takes an application/json body, not '{http.ContentType ?? "(none)"}'.",
+                    statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
             try
             {
                 request = await http.ReadFromJsonAsync<TokenRequest>(cancellationToken);

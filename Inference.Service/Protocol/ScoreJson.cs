@@ -37,6 +37,10 @@ public static class ScoreJson
         {
             throw InvalidInferenceRequestException.For("data", $"Malformed JSON: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            throw InvalidInferenceRequestException.For("data", $"The value at offset {reader.TokenStartIndex} is not valid text or not of the expected JSON type.");
+        }
         throw InvalidInferenceRequestException.For("data", "The body has no \"data\" property.");
     }
 

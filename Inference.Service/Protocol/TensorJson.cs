@@ -65,7 +65,14 @@ public static class TensorJson
             // The first array closed at each depth fixed that dimension's length.
             var nested = leafDepth < 0 ? shape.ToArray() : shape.Take(leafDepth).ToArray();
             var count = strings?.Count ?? buffer.Count;
+            // [7, []] or [[], 7]: arrays and values side by side at one depth, which no shape describes.
+            if (count != TensorShape.ElementCount(field, nested))
+                throw InvalidInferenceRequestException.For(field, "Values and arrays appear side by side at one depth: the nesting must be a regular array.");
             return new Values(buffer.ToArray(), strings?.ToArray(), nested, count);
+        }
+        catch (InvalidOperationException)
+        {
+            throw InvalidInferenceRequestException.For(field, $"The value at offset {reader.TokenStartIndex} is not valid text (e.g. an unpaired surrogate).");
         }
         finally
         {
