@@ -75,6 +75,25 @@ public static class KubernetesManifests
 
     public static string DeploymentPath(string ns, string name) => $"/apis/apps/v1/namespaces/{ns}/deployments/{name}";
     public static string ServicePath(string ns, string name) => $"/api/v1/namespaces/{ns}/services/{name}";
+    public static string SecretPath(string ns, string name) => $"/api/v1/namespaces/{ns}/secrets/{name}";
+
+    /// <summary>The Secret holding the platform credential in a namespace: the inference pods demand it of every caller.</summary>
+    public const string CredentialSecret = "platform-internal-key";
+
+    public static JsonObject CredentialSecretObject(string ns, string key) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Secret",
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = CredentialSecret,
+            ["namespace"] = ns,
+            ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = ManagedBy },
+        },
+        ["type"] = "Opaque",
+        ["stringData"] = new JsonObject { ["key"] = key },
+    };
+
     public static string AutoscalerPath(string ns, string name) => $"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/{name}";
 
     /// <summary>The Service's cluster DNS name with a port: what the routing table holds for a kubernetes deployment.</summary>
@@ -117,6 +136,11 @@ public static class KubernetesManifests
         var env = new JsonArray
         {
             Env("Inference__NodeName", fieldPath: "metadata.name"),
+            new JsonObject
+            {
+                ["name"] = "Platform__InternalKey",
+                ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = CredentialSecret, ["key"] = "key" } },
+            },
             Env("Kestrel__Endpoints__http__Url", $"http://0.0.0.0:{s.HttpPort}"),
             Env("Kestrel__Endpoints__grpc__Url", $"http://0.0.0.0:{s.GrpcPort}"),
             Env("Kestrel__Endpoints__grpc__Protocols", "Http2"),

@@ -1,5 +1,6 @@
 using Contracts.Registry.V1;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Security;
 
 namespace Deploy.Service.Kubernetes;
 
@@ -11,7 +12,8 @@ public sealed class KubernetesRolloutTimeoutException(string message) : Exceptio
 /// its replicas ready for the applied generation, and deletes them again. Kubernetes schedules and rolls pods; this
 /// only says what should run and watches for the answer.
 /// </summary>
-public sealed class KubernetesRollout(KubernetesApiClient api, IOptions<DeployOptions> options, IConfiguration configuration)
+public sealed class KubernetesRollout(
+    KubernetesApiClient api, PlatformCredential credential, IOptions<DeployOptions> options, IConfiguration configuration)
 {
     public KubernetesRenderSettings Settings => new(
         options.Value.KubernetesInferenceImage, options.Value.KubernetesHttpPort, options.Value.KubernetesGrpcPort, options.Value.KubernetesCpuTargetPercent);
@@ -26,9 +28,14 @@ public sealed class KubernetesRollout(KubernetesApiClient api, IOptions<DeployOp
         return $"{baseUrl.TrimEnd('/')}/api/v1/models/{Uri.EscapeDataString(model.Name)}/versions/{model.Version}/files/{path}";
     }
 
-    /// <summary>Server-side apply of the Deployment, its Service and its autoscaler, in that order.</summary>
+    /// <summary>
+    /// Server-side apply of the platform credential's Secret (the pods read it), the Deployment, its Service and its
+    /// autoscaler, in that order.
+    /// </summary>
     public async Task ApplyAsync(ClusterConnection connection, KubernetesObjects objects, CancellationToken ct)
     {
+        await api.ApplyAsync(connection, KubernetesManifests.SecretPath(objects.Namespace, KubernetesManifests.CredentialSecret),
+            KubernetesManifests.CredentialSecretObject(objects.Namespace, credential.Key), ct);
         await api.ApplyAsync(connection, objects.DeploymentPath, objects.Deployment, ct);
         await api.ApplyAsync(connection, objects.ServicePath, objects.Service, ct);
         await api.ApplyAsync(connection, objects.AutoscalerPath, objects.Autoscaler, ct);

@@ -1,4 +1,6 @@
+using ServiceDefaults.Security;
 using System.Net;
+using System.Text.Json.Nodes;
 using Deploy.Service;
 using Deploy.Service.Kubernetes;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +20,8 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
     private KubernetesRollout _rollout = null!;
     private ClusterConnection _connection = null!;
 
+    private static readonly PlatformCredential Credential = new("k8s-tests-platform-credential");
+
     private static readonly KubernetesWorkload Workload = new(
         "fraud", "blue", "models", "fraud.blue", "fraud-model:3", "abc123", "http://registry:5100/api/v1/models/fraud-model/versions/3/files/model.onnx",
         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 2, 2, 1, 1, 0, 4, 0);
@@ -27,7 +31,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         _server = await FakeKubernetesApiServer.StartAsync(Token);
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var options = Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 60 });
-        _rollout = new KubernetesRollout(new KubernetesApiClient(_http), options, new ConfigurationBuilder().Build());
+        _rollout = new KubernetesRollout(new KubernetesApiClient(_http), Credential, options, new ConfigurationBuilder().Build());
         _connection = new ClusterConnection(_server.Address, "models", Token);
     }
 
@@ -47,7 +51,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
 
         var requests = _server.Requests;
         Assert.Equal(
-            ["/apis/apps/v1/namespaces/models/deployments/fraud-blue", "/api/v1/namespaces/models/services/fraud-blue",
+            ["/api/v1/namespaces/models/secrets/platform-internal-key", "/apis/apps/v1/namespaces/models/deployments/fraud-blue", "/api/v1/namespaces/models/services/fraud-blue",
              "/apis/autoscaling/v2/namespaces/models/horizontalpodautoscalers/fraud-blue"],
             requests.Select(r => r.Path));
         Assert.All(requests, r =>
@@ -57,7 +61,13 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
             Assert.Equal("?fieldManager=platform-deploy&force=true", r.Query);
             Assert.Equal($"Bearer {Token}", r.Authorization);
         });
-        Assert.Equal(objects.Deployment.ToJsonString(), requests[0].Body);
+        // The pods read the platform credential from the Secret applied first: nodes demand it of every caller.
+        var secret = JsonNode.Parse(requests[0].Body)!;
+        Assert.Equal("Secret", (string?)secret["kind"]);
+        Assert.Equal(Credential.Key, (string?)secret["stringData"]!["key"]);
+        Assert.Contains(objects.Deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray(),
+            e => (string?)e!["name"] == "Platform__InternalKey" && (string?)e["valueFrom"]!["secretKeyRef"]!["name"] == "platform-internal-key");
+        Assert.Equal(objects.Deployment.ToJsonString(), requests[1].Body);
         Assert.Equal("Deployment", (string?)_server.Object(objects.DeploymentPath)!["kind"]);
         Assert.Equal("HorizontalPodAutoscaler", (string?)_server.Object(objects.AutoscalerPath)!["kind"]);
         // The connection prints without its token, should it ever reach a log line.
@@ -94,7 +104,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         var objects = Render();
         await _rollout.ApplyAsync(_connection, objects, CancellationToken.None);
         _server.ReadyReplicas = 1;
-        var impatient = new KubernetesRollout(new KubernetesApiClient(_http),
+        var impatient = new KubernetesRollout(new KubernetesApiClient(_http), Credential,
             Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 1 }), new ConfigurationBuilder().Build());
         var error = await Assert.ThrowsAsync<KubernetesRolloutTimeoutException>(() => impatient.WaitUntilReadyAsync(_connection, objects, CancellationToken.None));
         Assert.Contains("1 of 2 replica(s) ready", error.Message);
@@ -127,7 +137,8 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         Assert.Equal("fraud-model:4", (string?)_server.Object(objects.DeploymentPath)!["metadata"]!["annotations"]!["platform.deploy/model"]);
 
         Assert.Equal(3, await _rollout.DeleteAsync(_connection, objects.Name, CancellationToken.None));
-        Assert.Empty(_server.ObjectPaths);
+        // The credential's Secret is the namespace's, shared by every deployment there: it stays.
+        Assert.Equal(["/api/v1/namespaces/models/secrets/platform-internal-key"], _server.ObjectPaths);
         Assert.Equal(3, _server.Requests.Count(r => r.Method == "DELETE"));
         // Deleting again: every object is already gone (404), which is fine.
         Assert.Equal(0, await _rollout.DeleteAsync(_connection, objects.Name, CancellationToken.None));
@@ -137,14 +148,14 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
     public void The_model_url_is_the_registrys_file_download_under_the_configured_base()
     {
         var options = Options.Create(new DeployOptions { KubernetesModelBaseUrl = "https://gateway.example/" });
-        var rollout = new KubernetesRollout(new KubernetesApiClient(_http), options, new ConfigurationBuilder().Build());
+        var rollout = new KubernetesRollout(new KubernetesApiClient(_http), Credential, options, new ConfigurationBuilder().Build());
         var model = new Contracts.Registry.V1.ModelVersion { Name = "fraud-model", Version = 3, ModelFile = "onnx/model v2.onnx" };
         Assert.Equal("https://gateway.example/api/v1/models/fraud-model/versions/3/files/onnx/model%20v2.onnx", rollout.ModelUrl(model));
 
-        var fromServices = new KubernetesRollout(new KubernetesApiClient(_http), Options.Create(new DeployOptions()),
+        var fromServices = new KubernetesRollout(new KubernetesApiClient(_http), Credential, Options.Create(new DeployOptions()),
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["services:registry:http:0"] = "http://127.0.0.1:5100" }).Build());
         Assert.StartsWith("http://127.0.0.1:5100/api/v1/models/", fromServices.ModelUrl(model));
-        Assert.Throws<InvalidOperationException>(() => new KubernetesRollout(new KubernetesApiClient(_http), Options.Create(new DeployOptions()),
+        Assert.Throws<InvalidOperationException>(() => new KubernetesRollout(new KubernetesApiClient(_http), Credential, Options.Create(new DeployOptions()),
             new ConfigurationBuilder().Build()).ModelUrl(model));
     }
 }

@@ -70,6 +70,7 @@ public sealed class KubernetesManifestsTests
                       ],
                       "env": [
                         { "name": "Inference__NodeName", "valueFrom": { "fieldRef": { "fieldPath": "metadata.name" } } },
+                        { "name": "Platform__InternalKey", "valueFrom": { "secretKeyRef": { "name": "platform-internal-key", "key": "key" } } },
                         { "name": "Kestrel__Endpoints__http__Url", "value": "http://0.0.0.0:8000" },
                         { "name": "Kestrel__Endpoints__grpc__Url", "value": "http://0.0.0.0:8001" },
                         { "name": "Kestrel__Endpoints__grpc__Protocols", "value": "Http2" },
