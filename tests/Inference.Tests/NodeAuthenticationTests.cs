@@ -6,7 +6,6 @@ using Contracts.Node.V1;
 using GrpcLite;
 using GrpcLite.Health.V1;
 using Inference.Tests.Support;
-using OnnxRuntime;
 using ServiceDefaults.Security;
 
 namespace Inference.Tests;
