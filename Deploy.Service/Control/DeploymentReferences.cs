@@ -1,4 +1,6 @@
+using System.Globalization;
 using Contracts.Clients;
+using Contracts.Registry.V1;
 using Deploy.Service.Domain;
 using GrpcLite;
 
@@ -13,9 +15,16 @@ public sealed class DeploymentReferences(IServiceProvider services, ILogger<Depl
 {
     public async Task<CommandFailure?> CheckAsync(DeploymentSpec spec, CancellationToken cancellationToken)
     {
+        ModelVersion? resolved = null;
         if (ModelReference.TryParse(spec.Model, out var model) &&
-            await IsMissingAsync<RegistryClient>("registry", c => c.ResolveModelAsync(model.Name, model.Version, cancellationToken)))
+            await IsMissingAsync<RegistryClient>("registry", async c => resolved = await c.ResolveModelAsync(model.Name, model.Version, cancellationToken)))
             return CommandFailure.Invalid("model-registered", "model", $"No model version '{spec.Model}' is registered.");
+        // A session holds at least the model's weights: less memory than its files can never serve.
+        var modelBytes = resolved?.Files.Sum(f => f.Size) ?? 0;
+        var memoryBytes = spec.MemoryGb * (1L << 30);
+        if (modelBytes > memoryBytes)
+            return CommandFailure.Invalid("memory-holds-model", "memoryGb",
+                $"memoryGb {spec.MemoryGb.ToString(CultureInfo.InvariantCulture)} ({(long)memoryBytes} bytes) is less than the {modelBytes} bytes of model '{spec.Model}'.");
         if (await IsMissingAsync<ComputeClient>("compute", c => c.GetComputeAsync(spec.Compute, cancellationToken)))
             return CommandFailure.Invalid("compute-exists", "compute", $"No compute named '{spec.Compute}' exists.");
         return null;

@@ -69,17 +69,18 @@ public sealed class HostileCallerTests(JourneyPlatform journey) : IDisposable
     }
 
     [Theory]
-    [InlineData("no-such-model:1", "local", "model")]
-    [InlineData("journey-refs-model:99", "local", "model")]
-    [InlineData("journey-refs-model:1", "nope-compute", "compute")]
-    public async Task A_deployment_naming_a_model_or_compute_that_does_not_exist_is_refused_at_once_naming_the_field(
-        string model, string compute, string field)
+    [InlineData("no-such-model:1", "local", 1.0, "model")]
+    [InlineData("journey-refs-model:99", "local", 1.0, "model")]
+    [InlineData("journey-refs-model:1", "nope-compute", 1.0, "compute")]
+    [InlineData("journey-refs-model:1", "local", 0.00000001, "memoryGb")] // 10 bytes: less than the model's file
+    public async Task A_deployment_naming_a_model_or_compute_that_does_not_exist_or_too_little_memory_is_refused_at_once_naming_the_field(
+        string model, string compute, double memoryGb, string field)
     {
         var endpoint = $"refs-{_suffix}";
         await _user.RegisterModelAsync("journey-refs-model", Path.Combine(JourneyClient.ModelsDirectory, "v1.onnx"));
         await _user.PutAsync($"/api/v1/endpoints/{endpoint}", new { authMode = "key" });
 
-        using var response = await _user.Admin.PutAsJsonAsync($"/api/v1/endpoints/{endpoint}/deployments/blue", new { model, compute });
+        using var response = await _user.Admin.PutAsJsonAsync($"/api/v1/endpoints/{endpoint}/deployments/blue", new { model, compute, memoryGb });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
