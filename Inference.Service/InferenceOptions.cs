@@ -11,9 +11,6 @@ public sealed class InferenceOptions
     [Required]
     public string NodeName { get; set; } = Environment.MachineName;
 
-    /// <summary>Full path of libonnxruntime.so.1; empty = the ORT_LIBRARY_PATH environment variable.</summary>
-    public string? OrtLibraryPath { get; set; }
-
     /// <summary>Queue bound for models whose settings leave it at 0.</summary>
     [Range(1, 1_000_000)]
     public int DefaultMaxQueueSize { get; set; } = 1024;

@@ -1,6 +1,6 @@
 using GrpcLite;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Grpc;
 

@@ -1,7 +1,7 @@
 using Contracts.Node.V1;
 using Inference.Service.Protocol;
 using Microsoft.Extensions.Options;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Models;
 
@@ -57,14 +57,14 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         {
             NodeName = options.Value.NodeName,
             Capacity = Capacity(options.Value),
-            RuntimeVersion = OrtLibrary.Version,
+            RuntimeVersion = OrtRuntime.IsLoaded ? OrtRuntime.Version : "",
             StartedAtUnixMs = StartedAt.ToUnixTimeMilliseconds(),
         };
         try
         {
-            status.AvailableProviders.AddRange(OrtLibrary.AvailableProviders());
+            status.AvailableProviders.AddRange(OrtRuntime.AvailableProviders());
         }
-        catch (Exception e) when (e is DllNotFoundException or OrtException or NotSupportedException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             status.Error = e.Message;
         }

@@ -69,7 +69,6 @@ public sealed class ModelPreloadTests : IAsyncLifetime
     /// <summary>A node composed as Program.cs composes it, with the given preload settings; returns once it has started.</summary>
     private async Task<(WebApplication Node, HttpClient Http)> StartNodeAsync(Dictionary<string, string?> preload)
     {
-        OrtTestEnvironment.EnsureLoaded();
         var httpPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         var settings = new Dictionary<string, string?>
@@ -78,7 +77,6 @@ public sealed class ModelPreloadTests : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{FreePort()}",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-preload-test",
-            ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Inference:PreloadCacheFolder"] = _cache,
             ["Logging:LogLevel:Default"] = "Warning",
         };

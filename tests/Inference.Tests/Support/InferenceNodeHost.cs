@@ -26,7 +26,6 @@ public sealed class InferenceNodeHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        OrtTestEnvironment.EnsureLoaded();
         var httpPort = FreePort();
         var grpcPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -36,7 +35,6 @@ public sealed class InferenceNodeHost : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-test",
-            ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Logging.ClearProviders();
