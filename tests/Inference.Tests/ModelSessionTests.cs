@@ -70,6 +70,28 @@ public sealed class ModelSessionTests
     }
 
     [Fact]
+    public void Outputs_into_our_buffers_and_outputs_only_ort_can_size_mix_in_one_run()
+    {
+        // "a" follows from the input's "n"; "b" (NonZero) depends on the data, so ORT allocates it (an IoBinding run).
+        var model = OnnxModelBuilder.Model(
+            [OnnxModelBuilder.Node("Identity", ["x"], ["a"]), OnnxModelBuilder.Node("NonZero", ["x"], ["b"])],
+            [OnnxModelBuilder.Value("x", 1, "n", 2)], [OnnxModelBuilder.Value("a", 1, "n", 2), OnnxModelBuilder.Value("b", 7, 2, "k")]);
+        using var session = ModelSession.FromBytes(model);
+        Assert.Equal(1, session.PreallocatedOutputCount);
+        float[] x = [1, 2, 3, 4, 5, 6];
+        var outputs = session.Run([Tensor.FromArray("x", [3, 2], x)]);
+        Assert.Equal(["a", "b"], outputs.Select(o => o.Name));
+        Assert.Equal(x, outputs[0].ToArray<float>());
+        Assert.Equal([2L, 6], outputs[1].Shape);
+        Assert.Equal([0L, 0, 1, 1, 2, 2, 0, 1, 0, 1, 0, 1], outputs[1].ToArray<long>());
+        // Asked in the other order, answered in the order asked.
+        var reversed = session.Run([Tensor.FromArray("x", [3, 2], x)], ["b", "a"]);
+        Assert.Equal(["b", "a"], reversed.Select(o => o.Name));
+        Assert.Equal([2L, 6], reversed[0].Shape);
+        Assert.Equal(x, reversed[1].ToArray<float>());
+    }
+
+    [Fact]
     public void An_output_that_breaks_its_declared_shape_is_computed_anyway_and_no_longer_preallocated()
     {
         // Concat along dim 0 doubles "n", but the model declares the output as [n, 2].
