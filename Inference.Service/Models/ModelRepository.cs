@@ -125,6 +125,14 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
         ExecutionMode = settings.InterOpThreads > 1 ? ExecutionMode.Parallel : ExecutionMode.Sequential,
         AllowSpinning = settings.AllowSpinning,
         CudaDeviceId = settings.Gpus > 0 ? settings.GpuDeviceId : null,
+        UseTensorRt = settings.ExecutionProvider == "tensorrt",
+        AllowCpuFallback = settings.AllowCpuFallback,
+        Cuda = new CudaSettings
+        {
+            ArenaExtendStrategy = settings.CudaArenaExtendStrategy,
+            GpuMemLimitBytes = settings.CudaGpuMemLimitBytes,
+            CopyInDefaultStream = settings.CudaCopyInSeparateStream ? false : null,
+        },
     };
 
     public async ValueTask DisposeAsync()

@@ -28,6 +28,11 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         if (s.MaxQueueDelayUs < 0) errors["settings.max_queue_delay_us"] = ["Must be 0 or more."];
         if (s.MaxQueueSize < 0) errors["settings.max_queue_size"] = ["Must be 0 (default) or more."];
         if (s.Gpus < 0) errors["settings.gpus"] = ["Must be 0 or more."];
+        if (s.GpuDeviceId < 0) errors["settings.gpu_device_id"] = ["Must be 0 or more."];
+        if (s.ExecutionProvider is not ("" or "cuda" or "tensorrt")) errors["settings.execution_provider"] = ["Must be \"cuda\" or \"tensorrt\" (or empty for cuda)."];
+        if (s.CudaArenaExtendStrategy is not ("" or "kNextPowerOfTwo" or "kSameAsRequested"))
+            errors["settings.cuda_arena_extend_strategy"] = ["Must be \"kNextPowerOfTwo\" or \"kSameAsRequested\" (or empty for ORT's default)."];
+        if (s.CudaGpuMemLimitBytes < 0) errors["settings.cuda_gpu_mem_limit_bytes"] = ["Must be 0 (no limit) or more."];
         if (errors.Count > 0) throw new InvalidInferenceRequestException(errors);
         return new Models.ModelSettings
         {
@@ -39,6 +44,11 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
             Gpus = s.Gpus,
             GpuDeviceId = s.GpuDeviceId,
             AllowSpinning = s.AllowSpinning,
+            AllowCpuFallback = s.AllowCpuFallback,
+            ExecutionProvider = s.ExecutionProvider,
+            CudaArenaExtendStrategy = s.CudaArenaExtendStrategy,
+            CudaGpuMemLimitBytes = s.CudaGpuMemLimitBytes,
+            CudaCopyInSeparateStream = s.CudaCopyInSeparateStream,
         };
     }
 
@@ -105,7 +115,19 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
                 Gpus = model.Settings.Gpus,
                 GpuDeviceId = model.Settings.GpuDeviceId,
                 AllowSpinning = model.Settings.AllowSpinning,
+                AllowCpuFallback = model.Settings.AllowCpuFallback,
+                ExecutionProvider = model.Settings.ExecutionProvider,
+                CudaArenaExtendStrategy = model.Settings.CudaArenaExtendStrategy,
+                CudaGpuMemLimitBytes = model.Settings.CudaGpuMemLimitBytes,
+                CudaCopyInSeparateStream = model.Settings.CudaCopyInSeparateStream,
             },
+            Runtime = model.Session is { } session ? new RuntimeInfo
+            {
+                Name = "onnxruntime",
+                Version = OrtRuntime.Version,
+                ExecutionProvider = session.Provider,
+                FallbackReason = session.ProviderFallbackReason ?? "",
+            } : null,
             LoadedAtUnixMs = model.LoadedAt.ToUnixTimeMilliseconds(),
             Queued = model.Scheduler?.Queued ?? 0,
             InFlight = model.Scheduler?.Computing ?? 0,

@@ -30,7 +30,7 @@ public sealed record SessionSettings
     /// <summary>Put TensorRT in front of CUDA (nodes TensorRT cannot take run on CUDA).</summary>
     public bool UseTensorRt { get; init; }
     /// <summary>When the GPU provider cannot load: serve on CPU and say why (true) or fail the load with the reason (false).</summary>
-    public bool AllowCpuFallback { get; init; } = true;
+    public bool AllowCpuFallback { get; init; }
 }
 
 /// <summary>The CUDA provider's memory arena and stream options (ONNX Runtime's keys; defaults are ORT's).</summary>

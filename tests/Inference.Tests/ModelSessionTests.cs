@@ -195,12 +195,14 @@ public sealed class ModelSessionTests
     }
 
     [Fact]
-    public void Requesting_a_gpu_without_cuda_libraries_falls_back_to_cpu_and_says_why()
+    public void Requesting_a_gpu_without_cuda_libraries_falls_back_to_cpu_when_allowed_and_says_why()
     {
-        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0 });
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0, AllowCpuFallback = true });
         Assert.Equal(ExecutionProviders.Cpu, session.Provider);
         Assert.NotNull(session.ProviderFallbackReason);
         Assert.Contains("CUDA", session.ProviderFallbackReason);
+        // The cause ORT only logs (here a missing CUDA library, e.g. libcublasLt.so.13), not just "Failed to load shared library".
+        Assert.Contains("cannot open shared object file", session.ProviderFallbackReason);
         Assert.Single(session.Run([Tensor.FromArray("x", [1, 8], new float[8])]));
     }
 
@@ -219,6 +221,24 @@ public sealed class ModelSessionTests
         Assert.IsType<OrtException>(error.InnerException);
         // The session serves on after a terminated run.
         Assert.Equal([1L, 1024], Assert.Single(session.Run([Tensor.FromArray("x", [1, 1024], new float[1024])])).Shape);
+    }
+
+    [Fact]
+    public void Requesting_a_gpu_without_cuda_libraries_and_no_fallback_fails_with_the_reason()
+    {
+        var error = Assert.Throws<OrtException>(() => ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0 }));
+        Assert.Equal(OrtErrorCode.EpFail, error.ErrorCode);
+        Assert.Contains("CUDA execution provider unavailable on device 0", error.Message);
+        Assert.Contains("cannot open shared object file", error.Message);
+    }
+
+    [Fact]
+    public void Tensor_rt_asked_for_without_its_libraries_falls_back_to_cpu_when_allowed()
+    {
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4),
+            new SessionSettings { CudaDeviceId = 0, UseTensorRt = true, AllowCpuFallback = true });
+        Assert.Equal(ExecutionProviders.Cpu, session.Provider);
+        Assert.Contains("TensorRT", session.ProviderFallbackReason);
     }
 
     [Fact]
