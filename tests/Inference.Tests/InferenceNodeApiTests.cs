@@ -185,6 +185,10 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
         Assert.Equal(Environment.ProcessorCount, node1.Capacity.CpuCores);
         Assert.True(node1.Capacity.MemoryBytes > 0);
         Assert.Equal("1.32.0", node1.RuntimeVersion);
+        // GPUs are offered only when the driver lists them and ORT's CUDA provider loads: never on a machine without CUDA.
+        Assert.Equal(node1.Capacity.Gpus, node1.Capacity.GpuDevices.Count);
+        if (!File.Exists("/usr/bin/nvidia-smi")) Assert.Equal(0, node1.Capacity.Gpus);
+        if (node1.Capacity.Gpus == 0) Assert.NotEmpty(node1.Capacity.GpuUnavailableReason);
         Assert.Contains(node1.Models, m => m.ModelName == "gpu-dense" && m.Provider == "CPU");
 
         using var response = await node.Http.PostAsJsonAsync("/models/gpu-dense/score", new { data = new[] { new float[8] } });

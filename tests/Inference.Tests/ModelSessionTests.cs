@@ -242,6 +242,13 @@ public sealed class ModelSessionTests
     }
 
     [Fact]
+    public void The_gpu_inventory_reads_nvidia_smis_csv()
+    {
+        var devices = GpuInventory.Parse("0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA L4, 23034\n\n");
+        Assert.Equal([new GpuDevice(0, "NVIDIA H100 80GB HBM3", 81559L << 20), new GpuDevice(1, "NVIDIA L4", 23034L << 20)], devices);
+    }
+
+    [Fact]
     public async Task Concurrent_runs_on_one_session_all_get_their_own_answers()
     {
         using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(32, 8));
