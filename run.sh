@@ -6,6 +6,5 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1
 
 bash scripts/setup.sh
-export ORT_LIBRARY_PATH="${ORT_LIBRARY_PATH:-$root/.tools/onnxruntime/1.30.0/libonnxruntime.so.1}"
 dotnet build Aspire.sln -c Release -nologo -clp:ErrorsOnly -nodeReuse:false
 exec dotnet AppHost/bin/Release/net10.0/AppHost.dll "$@"

@@ -44,7 +44,8 @@ builder.AddProject("inference", "Inference.Service")
     .WithReference(compute)
     .WithEnvironment("Inference__NodeName", instance => instance.Name)
     .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
-    .WithEnvironment("ORT_LIBRARY_PATH", options.OrtLibraryPath!)
+    // The native library comes with the node's NuGet package (runtimes/linux-x64); it never phones home.
+    .WithEnvironment("ORT_DISABLE_TELEMETRY", "1")
     .WaitFor(compute);
 
 builder.AddProject("gateway", "Gateway.Service")

@@ -19,8 +19,13 @@ public sealed class DeployOptions
     /// <summary>Read-only shared package caches looked up after the workspace cache (default: {DataRoot}/shared-packages).</summary>
     public List<string> SharedPackageCaches { get; set; } = [];
 
-    /// <summary>Inference runtime version that packages are built for: part of the package key.</summary>
-    [Required] public string RuntimeVersion { get; set; } = "onnxruntime-1.30.0";
+    /// <summary>Inference runtime version that packages are built for: part of the package key. Default: the version the nodes' package pins.</summary>
+    [Required] public string RuntimeVersion { get; set; } = "onnxruntime-" + NodeRuntimeVersion;
+
+    /// <summary>The ONNX Runtime version of Directory.Packages.props, written into this assembly at build time.</summary>
+    public static string NodeRuntimeVersion { get; } = typeof(DeployOptions).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "OnnxRuntimeVersion")?.Value ?? "unknown";
 
     [Range(1, 1L << 31)] public long DefaultMaxBodyBytes { get; set; } = 16L << 20;
 

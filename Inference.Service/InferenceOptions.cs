@@ -11,16 +11,13 @@ public sealed class InferenceOptions
     [Required]
     public string NodeName { get; set; } = Environment.MachineName;
 
-    /// <summary>Full path of libonnxruntime.so.1; empty = the ORT_LIBRARY_PATH environment variable.</summary>
-    public string? OrtLibraryPath { get; set; }
-
     /// <summary>Queue bound for models whose settings leave it at 0.</summary>
     [Range(1, 1_000_000)]
     public int DefaultMaxQueueSize { get; set; } = 1024;
 
-    /// <summary>GPUs this node offers (reported as capacity; ONNX Runtime cannot count them without the CUDA libraries).</summary>
+    /// <summary>At most this many of the usable GPUs are offered; empty = all (see Runtime/GpuInventory), 0 = none.</summary>
     [Range(0, 64)]
-    public int Gpus { get; set; }
+    public int? Gpus { get; set; }
 
     /// <summary>Addresses Compute hands out for this node; default: the Kestrel endpoints <c>http</c> and <c>grpc</c>.</summary>
     public string? AdvertisedHttpAddress { get; set; }

@@ -5,9 +5,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-ORT_VERSION=1.30.0
-ORT_TGZ_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
-ORT_LIB_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk locales)
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -40,23 +37,10 @@ if ! locale -a 2>/dev/null | grep -qix 'en_US.utf8'; then
   locale-gen >/dev/null
 fi
 
-ort_dir="$root/.tools/onnxruntime/$ORT_VERSION"
-if [[ ! -f "$ort_dir/libonnxruntime.so.1" ]] || ! echo "$ORT_LIB_SHA256  $ort_dir/libonnxruntime.so.1" | sha256sum -c --quiet - 2>/dev/null; then
-  log "fetching ONNX Runtime $ORT_VERSION (npm onnxruntime-node)"
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null)
-  echo "$ORT_TGZ_SHA256  $tmp/onnxruntime-node-$ORT_VERSION.tgz" | sha256sum -c --quiet -
-  tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-  mkdir -p "$ort_dir"
-  mv "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_dir/"
-  echo "$ORT_LIB_SHA256  $ort_dir/libonnxruntime.so.1" | sha256sum -c --quiet -
-  rm -rf "$tmp"
-fi
-
 # Node peers for gRPC interop tests and benchmarks (versions pinned in tools/node/package-lock.json).
 if [[ -f tools/node/package.json ]] && [[ ! -d tools/node/node_modules ]]; then
   log "installing npm packages for interop tests"
   (cd tools/node && npm ci --silent --no-audit --no-fund)
 fi
 
-log "ready (ONNX Runtime at $ort_dir)"
+log "ready (ONNX Runtime comes from NuGet with the build)"

@@ -56,8 +56,6 @@ public sealed class AppHostOptions
     /// </summary>
     public double TraceSampling { get; set; } = 1.0;
 
-    public string? OrtLibraryPath { get; set; }
-
     /// <summary>Do not echo the resources' output on our console (it still goes to the logs and the dashboard).</summary>
     public bool Quiet { get; set; }
 
@@ -73,7 +71,6 @@ public sealed class AppHostOptions
         var options = new AppHostOptions
         {
             OtlpEndpoint = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            OrtLibraryPath = Environment.GetEnvironmentVariable("ORT_LIBRARY_PATH"),
         };
         try
         {
@@ -106,8 +103,6 @@ public sealed class AppHostOptions
         DataRoot = Path.GetFullPath(DataRoot);
         if (Configuration.Length == 0)
             Configuration = typeof(AppHostOptions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        if (string.IsNullOrEmpty(OrtLibraryPath))
-            OrtLibraryPath = Path.Combine(RepositoryRoot, ".tools", "onnxruntime", "1.30.0", "libonnxruntime.so.1");
         return this;
     }
 

@@ -41,7 +41,11 @@ public sealed record EndpointResponse(
 
 public sealed record BatchingResponse(int MaxBatchSize, long MaxQueueDelayMicroseconds);
 
-public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress);
+/// <summary>A replica, with the runtime its node reported when it loaded the model (null for Kubernetes pods and older rows).</summary>
+public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress, RuntimeResponse? Runtime = null);
+
+/// <summary>What a node runs the model on, read from its loaded ONNX Runtime: version, execution provider, and why a GPU was not used.</summary>
+public sealed record RuntimeResponse(string Name, string Version, string ExecutionProvider, string? FallbackReason);
 
 /// <summary>A replica the health watcher took out of routing: why (the last failed probe that decided it) and since when.</summary>
 public sealed record UnreadyReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress, string Reason, DateTimeOffset Since);
@@ -75,6 +79,8 @@ public sealed record DeploymentResponse(
     IReadOnlyList<TensorResponse> Inputs,
     IReadOnlyList<TensorResponse> Outputs,
     PackageResponse Package,
+    // The runtime of the first routed replica that reported one (every replica of a deployment loads the same way).
+    RuntimeResponse? Runtime,
     int Generation,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);

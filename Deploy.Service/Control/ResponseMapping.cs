@@ -31,5 +31,6 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
         JsonText.Read<List<TensorResponse>>(d.InputsJson),
         JsonText.Read<List<TensorResponse>>(d.OutputsJson),
         new PackageResponse(d.PackageKey, d.PackageSource, d.PackagePath, JsonText.Read<List<string>>(d.PackageInputsJson)),
+        JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson).Select(r => r.Runtime).FirstOrDefault(r => r is not null),
         d.Generation, d.CreatedAt, d.UpdatedAt);
 }

@@ -119,6 +119,7 @@ public sealed class RolloutOrchestrator(
             // 4. Load and warm up, one replica at a time.
             IReadOnlyList<TensorResponse> tensorsIn = model.Onnx.Inputs.Select(ToTensor).ToList();
             IReadOnlyList<TensorResponse> tensorsOut = model.Onnx.Outputs.Select(ToTensor).ToList();
+            var runtimes = new Dictionary<string, RuntimeResponse>(StringComparer.Ordinal);
             foreach (var placement in placements)
             {
                 var node = new InferenceNodeClient(GrpcChannel.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
@@ -139,6 +140,13 @@ public sealed class RolloutOrchestrator(
                 var status = response.Model;
                 await Log(d, "info", $"Loaded as {nodeModelName} on {placement.NodeName} (provider {status?.Provider ?? "?"})" +
                     (string.IsNullOrEmpty(status?.Error) ? "" : $"; node says: {status.Error}"), ct);
+                if (status?.Runtime is { } runtime)
+                {
+                    runtimes[placement.NodeName] = new RuntimeResponse(runtime.Name, runtime.Version, runtime.ExecutionProvider,
+                        string.IsNullOrEmpty(runtime.FallbackReason) ? null : runtime.FallbackReason);
+                    if ("onnxruntime-" + runtime.Version != inputs.RuntimeVersion)
+                        await Log(d, "warn", $"{placement.NodeName} runs ONNX Runtime {runtime.Version}; the package was keyed for {inputs.RuntimeVersion}", ct);
+                }
                 // The node's own view of the signature is what it will validate requests against.
                 if (status is { Inputs.Count: > 0 }) tensorsIn = status.Inputs.Select(ToTensor).ToList();
                 if (status is { Outputs.Count: > 0 }) tensorsOut = status.Outputs.Select(ToTensor).ToList();
@@ -146,7 +154,7 @@ public sealed class RolloutOrchestrator(
             }
 
             // 5. Switch routing in one step, unless the deployment changed or went away meanwhile.
-            var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress)).ToList();
+            var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress, runtimes.GetValueOrDefault(p.NodeName))).ToList();
             var previous = await SwitchAsync(d, generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct);
             if (previous is null)
             {

@@ -1,5 +1,5 @@
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Apis;
 
@@ -25,6 +25,8 @@ public static class InferenceProblems
     public static IResult FromLoad(Exception exception) => exception switch
     {
         FileNotFoundException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Model files not found"),
+        OrtException { ErrorCode: OrtErrorCode.EpFail } e =>
+            TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["settings.gpus"] = [e.Message] }, title: "The GPU provider asked for cannot load on this node"),
         OrtException e => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["location"] = [e.Message] }, title: "ONNX Runtime could not load the model"),
         _ => From(exception),
     };

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Inference.Service.Models;
 using Inference.Service.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Apis;
 
@@ -26,11 +26,11 @@ public static class KServeRestApi
         return app;
     }
 
-    public static object ServerMetadataBody => new { name = "inference", version = OrtLibrary.Version, extensions = new[] { "binary_tensor_data", "model_repository" } };
+    public static object ServerMetadataBody => new { name = "inference", version = OrtRuntime.Version, extensions = new[] { "binary_tensor_data", "model_repository" } };
 
     private static Ok<object> ServerMetadata() => TypedResults.Ok(ServerMetadataBody);
 
-    private static Results<Ok<object>, ProblemHttpResult> ServerReady() => OrtLibrary.IsLoaded
+    private static Results<Ok<object>, ProblemHttpResult> ServerReady() => OrtRuntime.IsLoaded
         ? TypedResults.Ok<object>(new { ready = true })
         : TypedResults.Problem("The ONNX Runtime library is not loaded.", statusCode: StatusCodes.Status503ServiceUnavailable);
 

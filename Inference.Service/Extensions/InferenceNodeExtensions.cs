@@ -5,6 +5,7 @@ using GrpcLite;
 using Inference.Service.Diagnostics;
 using Inference.Service.Grpc;
 using Inference.Service.Models;
+using Inference.Service.Runtime;
 using ServiceDefaults.Configuration;
 using ServiceDefaults.Security;
 
@@ -21,6 +22,7 @@ public static class InferenceNodeExtensions
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<InferenceExecutor>();
         builder.Services.AddSingleton<NodeControl>();
+        builder.Services.AddSingleton<GpuInventory>();
         builder.Services.AddHostedService<RuntimeLoader>();
         // After the runtime, before registration with Compute: the node reports its preloaded models from the start.
         builder.Services.AddHostedService<ModelPreloader>();

@@ -1,19 +1,23 @@
+using Inference.Service.Runtime;
 using Microsoft.Extensions.Options;
-using OnnxRuntime;
 
 namespace Inference.Service.Extensions;
 
-/// <summary>Loads the ONNX Runtime library when the node starts, so a wrong path shows at once (and in /v2/health/ready) rather than at the first model.</summary>
-internal sealed class RuntimeLoader(IOptions<InferenceOptions> options, ILogger<RuntimeLoader> logger) : IHostedService
+/// <summary>
+/// Creates ONNX Runtime's environment when the node starts, so a broken install shows at once (and in /v2/health/ready)
+/// rather than at the first model, and ORT's own log reaches ours from the start.
+/// </summary>
+internal sealed class RuntimeLoader(IOptions<InferenceOptions> options, ILogger<RuntimeLoader> logger, ILoggerFactory loggers) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        OrtRuntime.Logger = loggers.CreateLogger("OnnxRuntime");
         try
         {
-            OrtLibrary.EnsureLoaded(options.Value.OrtLibraryPath);
-            logger.LogInformation("ONNX Runtime {Version} loaded from {Path}; node {Node}", OrtLibrary.Version, OrtLibrary.LoadedFrom, options.Value.NodeName);
+            logger.LogInformation("ONNX Runtime {Version} loaded (providers {Providers}); node {Node}",
+                OrtRuntime.Version, string.Join(", ", OrtRuntime.AvailableProviders()), options.Value.NodeName);
         }
-        catch (Exception e) when (e is DllNotFoundException or NotSupportedException or EntryPointNotFoundException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             // The node stays up to report the problem through its status; it is not ready.
             logger.LogError("ONNX Runtime could not be loaded: {Error}", e.Message);

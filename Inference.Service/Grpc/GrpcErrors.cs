@@ -1,6 +1,6 @@
 using GrpcLite;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Grpc;
 
@@ -23,7 +23,11 @@ internal static class GrpcErrors
     };
 
     /// <summary>A failed load: ONNX Runtime's own words say what is wrong with the model.</summary>
-    public static RpcException FromLoad(string model, Exception exception) => exception is OrtException e
-        ? new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{model}': {e.Message}")
-        : From(exception);
+    public static RpcException FromLoad(string model, Exception exception) => exception switch
+    {
+        // The model is fine; this node cannot give it the GPU asked for (and CPU fallback was not allowed).
+        OrtException { ErrorCode: OrtErrorCode.EpFail } e => new RpcException(StatusCode.FailedPrecondition, $"Model '{model}' was not loaded: {e.Message}"),
+        OrtException e => new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{model}': {e.Message}"),
+        _ => From(exception),
+    };
 }

@@ -3,7 +3,7 @@ using GrpcLite;
 using Inference.Service.Apis;
 using Inference.Service.Models;
 using Inference.Service.Protocol;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Grpc;
 
@@ -14,7 +14,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
         Task.FromResult(new ServerLiveResponse { Live = true });
 
     public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new ServerReadyResponse { Ready = OrtLibrary.IsLoaded });
+        Task.FromResult(new ServerReadyResponse { Ready = OrtRuntime.IsLoaded });
 
     public Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         models.Find(request.Name) is { } model
@@ -23,7 +23,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
 
     public Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
-        var response = new ServerMetadataResponse { Name = "inference", Version = OrtLibrary.Version };
+        var response = new ServerMetadataResponse { Name = "inference", Version = OrtRuntime.Version };
         response.Extensions.Add("binary_tensor_data");
         response.Extensions.Add("model_repository");
         return Task.FromResult(response);

@@ -3,7 +3,7 @@ using Contracts.Inference;
 using Google.Protobuf;
 using Inference.Service.Models;
 using Inference.Service.Protocol;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Grpc;
 

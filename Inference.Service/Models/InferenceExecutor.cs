@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Inference.Service.Diagnostics;
 using Inference.Service.Protocol;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Models;
 

@@ -1,5 +1,5 @@
 using Inference.Service.Scheduling;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Models;
 
@@ -11,7 +11,7 @@ public sealed class LoadedModel
     public required string Location { get; init; }
     public required ModelSettings Settings { get; init; }
     public ModelState State { get; set; }
-    public InferenceSession? Session { get; init; }
+    public ModelSession? Session { get; init; }
     public ModelScheduler? Scheduler { get; init; }
     /// <summary>Why loading failed, or why a requested GPU was not used.</summary>
     public string? Error { get; init; }

@@ -33,6 +33,8 @@ public sealed class PreloadSettings
     public int MaxQueueSize { get; set; }
     public int Gpus { get; set; }
     public int GpuDeviceId { get; set; }
+    public bool AllowCpuFallback { get; set; }
+    public string? ExecutionProvider { get; set; }
 }
 
 /// <summary>
@@ -68,6 +70,7 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
                     {
                         IntraOpThreads = s.IntraOpThreads, InterOpThreads = s.InterOpThreads, MaxBatchSize = s.MaxBatchSize,
                         MaxQueueDelayUs = s.MaxQueueDelayMicroseconds, MaxQueueSize = s.MaxQueueSize, Gpus = s.Gpus, GpuDeviceId = s.GpuDeviceId,
+                        AllowCpuFallback = s.AllowCpuFallback, ExecutionProvider = s.ExecutionProvider ?? "",
                     },
                 }, cancellationToken);
                 logger.LogInformation("Preloaded {Model} ({Version}) from {Location} on {Provider}{Package}", model.Name, model.Version, model.Location,

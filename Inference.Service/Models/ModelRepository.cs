@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Inference.Service.Diagnostics;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Models;
 
@@ -41,10 +41,10 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
         await _loadGate.WaitAsync(cancellation);
         try
         {
-            InferenceSession session;
+            ModelSession session;
             try
             {
-                session = await Task.Run(() => InferenceSession.FromFile(file, ToSessionSettings(settings)), cancellation);
+                session = await Task.Run(() => ModelSession.FromFile(file, ToSessionSettings(settings)), cancellation);
             }
             catch (OrtException e)
             {
@@ -125,6 +125,14 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
         ExecutionMode = settings.InterOpThreads > 1 ? ExecutionMode.Parallel : ExecutionMode.Sequential,
         AllowSpinning = settings.AllowSpinning,
         CudaDeviceId = settings.Gpus > 0 ? settings.GpuDeviceId : null,
+        UseTensorRt = settings.ExecutionProvider == "tensorrt",
+        AllowCpuFallback = settings.AllowCpuFallback,
+        Cuda = new CudaSettings
+        {
+            ArenaExtendStrategy = settings.CudaArenaExtendStrategy,
+            GpuMemLimitBytes = settings.CudaGpuMemLimitBytes,
+            CopyInDefaultStream = settings.CudaCopyInSeparateStream ? false : null,
+        },
     };
 
     public async ValueTask DisposeAsync()

@@ -11,6 +11,13 @@ public sealed record ModelSettings
     public int Gpus { get; init; }
     public int GpuDeviceId { get; init; }
     public bool AllowSpinning { get; init; }
+    /// <summary>With <see cref="Gpus"/> &gt; 0: serve on CPU when the GPU provider cannot load, instead of failing the load.</summary>
+    public bool AllowCpuFallback { get; init; }
+    /// <summary>With <see cref="Gpus"/> &gt; 0: "cuda" (default) or "tensorrt".</summary>
+    public string ExecutionProvider { get; init; } = "";
+    public string CudaArenaExtendStrategy { get; init; } = "";
+    public long CudaGpuMemLimitBytes { get; init; }
+    public bool CudaCopyInSeparateStream { get; init; }
 }
 
 public enum ModelState

@@ -1,12 +1,12 @@
 using Contracts.Node.V1;
 using Inference.Service.Protocol;
 using Microsoft.Extensions.Options;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Models;
 
 /// <summary>What the node.v1 control service does, in terms of its messages; shared by the gRPC service and the REST admin routes.</summary>
-public sealed class NodeControl(ModelRepository models, IOptions<InferenceOptions> options)
+public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOptions<InferenceOptions> options)
 {
     private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
 
@@ -28,6 +28,13 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         if (s.MaxQueueDelayUs < 0) errors["settings.max_queue_delay_us"] = ["Must be 0 or more."];
         if (s.MaxQueueSize < 0) errors["settings.max_queue_size"] = ["Must be 0 (default) or more."];
         if (s.Gpus < 0) errors["settings.gpus"] = ["Must be 0 or more."];
+        if (s.GpuDeviceId < 0) errors["settings.gpu_device_id"] = ["Must be 0 or more."];
+        else if (s.Gpus > 0 && gpus.Devices.Count > 0 && s.GpuDeviceId >= gpus.Devices.Count)
+            errors["settings.gpu_device_id"] = [$"This node offers {gpus.Devices.Count} GPU(s): 0 to {gpus.Devices.Count - 1}."];
+        if (s.ExecutionProvider is not ("" or "cuda" or "tensorrt")) errors["settings.execution_provider"] = ["Must be \"cuda\" or \"tensorrt\" (or empty for cuda)."];
+        if (s.CudaArenaExtendStrategy is not ("" or "kNextPowerOfTwo" or "kSameAsRequested"))
+            errors["settings.cuda_arena_extend_strategy"] = ["Must be \"kNextPowerOfTwo\" or \"kSameAsRequested\" (or empty for ORT's default)."];
+        if (s.CudaGpuMemLimitBytes < 0) errors["settings.cuda_gpu_mem_limit_bytes"] = ["Must be 0 (no limit) or more."];
         if (errors.Count > 0) throw new InvalidInferenceRequestException(errors);
         return new Models.ModelSettings
         {
@@ -37,8 +44,14 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
             MaxQueueDelayMicroseconds = s.MaxQueueDelayUs,
             MaxQueueSize = s.MaxQueueSize > 0 ? s.MaxQueueSize : options.Value.DefaultMaxQueueSize,
             Gpus = s.Gpus,
-            GpuDeviceId = s.GpuDeviceId,
+            // The inventory's position maps to the driver's device index (they differ when Inference:Gpus holds some back).
+            GpuDeviceId = gpus.Devices.Count > s.GpuDeviceId ? gpus.Devices[s.GpuDeviceId].Index : s.GpuDeviceId,
             AllowSpinning = s.AllowSpinning,
+            AllowCpuFallback = s.AllowCpuFallback,
+            ExecutionProvider = s.ExecutionProvider,
+            CudaArenaExtendStrategy = s.CudaArenaExtendStrategy,
+            CudaGpuMemLimitBytes = s.CudaGpuMemLimitBytes,
+            CudaCopyInSeparateStream = s.CudaCopyInSeparateStream,
         };
     }
 
@@ -56,15 +69,15 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         var status = new NodeStatus
         {
             NodeName = options.Value.NodeName,
-            Capacity = Capacity(options.Value),
-            RuntimeVersion = OrtLibrary.Version,
+            Capacity = Capacity(gpus),
+            RuntimeVersion = OrtRuntime.IsLoaded ? OrtRuntime.Version : "",
             StartedAtUnixMs = StartedAt.ToUnixTimeMilliseconds(),
         };
         try
         {
-            status.AvailableProviders.AddRange(OrtLibrary.AvailableProviders());
+            status.AvailableProviders.AddRange(OrtRuntime.AvailableProviders());
         }
-        catch (Exception e) when (e is DllNotFoundException or OrtException or NotSupportedException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             status.Error = e.Message;
         }
@@ -72,12 +85,18 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
         return status;
     }
 
-    public static NodeCapacity Capacity(InferenceOptions options) => new()
+    public static NodeCapacity Capacity(GpuInventory gpus)
     {
-        CpuCores = Environment.ProcessorCount,
-        MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
-        Gpus = options.Gpus,
-    };
+        var capacity = new NodeCapacity
+        {
+            CpuCores = Environment.ProcessorCount,
+            MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            Gpus = gpus.Devices.Count,
+            GpuUnavailableReason = gpus.UnavailableReason ?? "",
+        };
+        capacity.GpuDevices.AddRange(gpus.Devices.Select(d => new Contracts.Node.V1.GpuDevice { Index = d.Index, Name = d.Name, MemoryBytes = d.MemoryBytes }));
+        return capacity;
+    }
 
     public static ModelStatus Describe(LoadedModel model)
     {
@@ -105,7 +124,19 @@ public sealed class NodeControl(ModelRepository models, IOptions<InferenceOption
                 Gpus = model.Settings.Gpus,
                 GpuDeviceId = model.Settings.GpuDeviceId,
                 AllowSpinning = model.Settings.AllowSpinning,
+                AllowCpuFallback = model.Settings.AllowCpuFallback,
+                ExecutionProvider = model.Settings.ExecutionProvider,
+                CudaArenaExtendStrategy = model.Settings.CudaArenaExtendStrategy,
+                CudaGpuMemLimitBytes = model.Settings.CudaGpuMemLimitBytes,
+                CudaCopyInSeparateStream = model.Settings.CudaCopyInSeparateStream,
             },
+            Runtime = model.Session is { } session ? new RuntimeInfo
+            {
+                Name = "onnxruntime",
+                Version = OrtRuntime.Version,
+                ExecutionProvider = session.Provider,
+                FallbackReason = session.ProviderFallbackReason ?? "",
+            } : null,
             LoadedAtUnixMs = model.LoadedAt.ToUnixTimeMilliseconds(),
             Queued = model.Scheduler?.Queued ?? 0,
             InFlight = model.Scheduler?.Computing ?? 0,

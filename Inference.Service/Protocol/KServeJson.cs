@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Protocol;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Protocol;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Protocol;
 

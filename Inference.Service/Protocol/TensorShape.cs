@@ -1,5 +1,5 @@
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Protocol;
 

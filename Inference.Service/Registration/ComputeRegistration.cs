@@ -3,6 +3,7 @@ using Contracts.Clients;
 using Contracts.Compute.V1;
 using GrpcLite;
 using Inference.Service.Models;
+using Inference.Service.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Inference.Service.Registration;
@@ -16,6 +17,7 @@ internal sealed class ComputeRegistration(
     IConfiguration configuration,
     ModelRepository models,
     IOptions<InferenceOptions> options,
+    GpuInventory gpus,
     ILogger<ComputeRegistration> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,7 +73,7 @@ internal sealed class ComputeRegistration(
 
     private RegisterNodeRequest RegisterRequest(InferenceOptions node)
     {
-        var capacity = NodeControl.Capacity(node);
+        var capacity = NodeControl.Capacity(gpus);
         var request = new RegisterNodeRequest
         {
             NodeName = node.NodeName,

@@ -1,4 +1,4 @@
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Scheduling;
 

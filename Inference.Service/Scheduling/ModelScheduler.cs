@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Inference.Service.Diagnostics;
 using Inference.Service.Models;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Scheduling;
 
@@ -16,7 +16,7 @@ namespace Inference.Service.Scheduling;
 public sealed class ModelScheduler : IAsyncDisposable
 {
     private readonly string _model;
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly ModelSettings _settings;
     private readonly InferenceMetrics _metrics;
     private readonly bool _batching;
@@ -27,7 +27,7 @@ public sealed class ModelScheduler : IAsyncDisposable
     private int _waiting;
     private int _computing;
 
-    public ModelScheduler(string model, InferenceSession session, ModelSettings settings, InferenceMetrics metrics)
+    public ModelScheduler(string model, ModelSession session, ModelSettings settings, InferenceMetrics metrics)
     {
         _model = model;
         _session = session;
@@ -76,7 +76,7 @@ public sealed class ModelScheduler : IAsyncDisposable
                 {
                     Interlocked.Decrement(ref _waiting);
                     _metrics.Queued(_model, TimeSpan.Zero);
-                    return Compute(inputs, outputs, 1);
+                    return Compute(inputs, outputs, 1, cancellation);
                 }
                 finally
                 {
@@ -105,7 +105,7 @@ public sealed class ModelScheduler : IAsyncDisposable
         try
         {
             _metrics.Queued(_model, Stopwatch.GetElapsedTime(enqueued));
-            return Compute(inputs, outputs, 1);
+            return Compute(inputs, outputs, 1, cancellation);
         }
         finally
         {
@@ -113,13 +113,14 @@ public sealed class ModelScheduler : IAsyncDisposable
         }
     }
 
-    private Tensor[] Compute(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputs, int batchSize)
+    // The token reaches ORT: a caller who gives up mid-run stops the computation itself, not only its place in the queue.
+    private Tensor[] Compute(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputs, int batchSize, CancellationToken cancellation)
     {
         Interlocked.Increment(ref _computing);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return _session.Run(inputs, outputs);
+            return _session.Run(inputs, outputs, cancellation);
         }
         finally
         {
@@ -230,12 +231,18 @@ public sealed class ModelScheduler : IAsyncDisposable
 
         try
         {
-            var outputs = Compute(BatchAssembler.Stack(batch, rows), batch[0].Outputs, batch.Count);
+            using var everyoneGaveUp = new BatchCancellation(batch);
+            var outputs = Compute(BatchAssembler.Stack(batch, rows), batch[0].Outputs, batch.Count, everyoneGaveUp.Token);
             if (BatchAssembler.TrySplit(outputs, batch, rows, out var perRequest))
             {
                 for (var r = 0; r < batch.Count; r++) batch[r].Completion.TrySetResult(perRequest[r]);
                 return;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var request in batch) request.Completion.TrySetCanceled(request.Cancellation);
+            return;
         }
         catch (OrtException)
         {
@@ -248,7 +255,7 @@ public sealed class ModelScheduler : IAsyncDisposable
     {
         try
         {
-            request.Completion.TrySetResult(Compute(request.Inputs, request.Outputs, 1));
+            request.Completion.TrySetResult(Compute(request.Inputs, request.Outputs, 1, request.Cancellation));
         }
         catch (Exception e)
         {

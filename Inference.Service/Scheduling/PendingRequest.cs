@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Service.Scheduling;
 

@@ -6,7 +6,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-export ORT_LIBRARY_PATH="${ORT_LIBRARY_PATH:-$root/.tools/onnxruntime/1.30.0/libonnxruntime.so.1}"
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
 

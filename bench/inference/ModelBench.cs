@@ -4,49 +4,64 @@ using System.Text;
 using System.Text.Json;
 using Contracts.Inference;
 using Google.Protobuf;
-using OnnxRuntime;
+using Inference.Service.Runtime;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Bench;
 
-/// <summary>One model through every path: raw ONNX Runtime, then the node over REST JSON, REST binary and gRPC, batching off and on.</summary>
+/// <summary>One model through every path: raw ONNX Runtime (its official API), then the node over REST JSON, REST binary and gRPC, batching off and on.</summary>
 internal static class ModelBench
 {
     private const int MaxBatchSize = 32;
 
     public static async Task RunAsync(string name, string path, BenchNode node, BenchOptions options, Report report)
     {
-        using var session = InferenceSession.FromFile(path, new SessionSettings());
-        var spec = session.Inputs[0];
-        var shape = spec.Shape.Select(d => d < 0 ? 1L : d).ToArray();
+        // Raw: ONNX Runtime's official API on its own, options as the node sets them (all optimisations, no spinning).
+        _ = OrtRuntime.Environment;
+        using var sessionOptions = new Ort.SessionOptions();
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        using var session = new Ort.InferenceSession(path, sessionOptions);
+        var inputName = session.InputNames[0];
+        var dims = session.InputMetadata[inputName].Dimensions;
+        var shape = dims.Select(d => d < 0 ? 1L : d).ToArray();
         var count = (int)Tensor.ShapeElementCount(shape);
         var random = new Random(42);
         var values = Enumerable.Range(0, count).Select(_ => (float)random.NextDouble()).ToArray();
-        var tensor = Tensor.FromArray(spec.Name, shape, values);
+        var tensor = Tensor.FromArray(inputName, shape, values);
+        using var runOptions = new Ort.RunOptions();
+        using var input = Ort.OrtValue.CreateTensorValueFromMemory(values, shape);
+        string[] inputNames = [inputName];
+        var outputNames = session.OutputNames;
+        void RunRaw(Ort.OrtValue value)
+        {
+            using var results = session.Run(runOptions, inputNames, [value], outputNames);
+        }
 
         foreach (var c in options.Concurrency)
-            report.Add(name, "raw", c, await LoadRunner.RunSync(() => session.Run([tensor]), c, options.Warmup, options.Duration));
+            report.Add(name, "raw", c, await LoadRunner.RunSync(() => RunRaw(input), c, options.Warmup, options.Duration));
 
         // What batching can at best buy: one Run of MaxBatchSize rows, counted per row (throughput and CPU are per row).
-        if (spec.HasDynamicBatchDimension)
+        if (dims.Length > 0 && dims[0] < 0)
         {
             var rows = shape.ToArray();
             rows[0] = MaxBatchSize;
-            var stacked = Tensor.FromArray(spec.Name, rows, Enumerable.Repeat(values, MaxBatchSize).SelectMany(v => v).ToArray());
-            var m = await LoadRunner.RunSync(() => session.Run([stacked]), 1, options.Warmup, options.Duration);
+            using var stacked = Ort.OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(values, MaxBatchSize).SelectMany(v => v).ToArray(), rows);
+            var m = await LoadRunner.RunSync(() => RunRaw(stacked), 1, options.Warmup, options.Duration);
             report.Add(name, $"raw-batch{MaxBatchSize}/row", 1, m with { Throughput = m.Throughput * MaxBatchSize, CpuMicrosecondsPerRequest = m.CpuMicrosecondsPerRequest / MaxBatchSize });
         }
 
         await Load(node, name, path, batching: false);
         await Load(node, name + "-b", path, batching: true);
-        var json = JsonBody(spec.Name, shape, values);
-        var (binary, headerLength) = BinaryBody(spec.Name, shape, values);
+        var json = JsonBody(inputName, shape, values);
+        var (binary, headerLength) = BinaryBody(inputName, shape, values);
 
         Func<Task> CallFor(string benchPath)
         {
             var batched = benchPath.EndsWith("+batch", StringComparison.Ordinal);
             var protocol = batched ? benchPath[..^"+batch".Length] : benchPath;
             var model = batched ? name + "-b" : name;
-            var grpcRequest = GrpcRequest(model, spec.Name, shape, values);
+            var grpcRequest = GrpcRequest(model, inputName, shape, values);
             return protocol switch
             {
                 "rest-json" => () => PostJson(node, model, json),

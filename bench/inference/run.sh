@@ -3,7 +3,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-export ORT_LIBRARY_PATH="${ORT_LIBRARY_PATH:-$root/.tools/onnxruntime/1.30.0/libonnxruntime.so.1}"
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 models="$here/out/models"
 if [ ! -f "$models/transformer.onnx" ]; then /usr/bin/python3 "$here/make_models.py" "$models"; fi

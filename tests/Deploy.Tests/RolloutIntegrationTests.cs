@@ -103,6 +103,13 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         Assert.Equal(2, blue["replicas"]!.AsArray().Count);
         Assert.Equal("built", (string?)blue["package"]!["status"]);
         Assert.Contains(blue["package"]!["hashInputs"]!.AsArray(), l => (string?)l == "batching.maxBatchSize=4");
+        // The runtime as the nodes read it off their loaded ONNX Runtime, and the package keyed for that version.
+        Assert.Equal("onnxruntime", (string?)blue["runtime"]!["name"]);
+        Assert.Equal("1.32.0", (string?)blue["runtime"]!["version"]);
+        Assert.Equal("CPU", (string?)blue["runtime"]!["executionProvider"]);
+        Assert.Null(blue["runtime"]!["fallbackReason"]);
+        Assert.All(blue["replicas"]!.AsArray(), r => Assert.Equal("1.32.0", (string?)r!["runtime"]!["version"]));
+        Assert.Contains(blue["package"]!["hashInputs"]!.AsArray(), l => (string?)l == "runtime=onnxruntime-1.32.0");
         Assert.Equal("x", (string?)blue["inputs"]![0]!["name"]);
         var logs = await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint}/deployments/blue/logs?tail=100");
         Assert.Contains("cache miss", logs);

@@ -9,7 +9,7 @@ using Contracts.Inference;
 using Contracts.Node.V1;
 using GrpcLite;
 using Inference.Tests.Support;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests;
 
@@ -169,20 +169,41 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
     [Fact]
     public async Task Asking_for_a_gpu_without_cuda_falls_back_to_cpu_and_reports_it()
     {
-        var status = await Load("gpu-dense", DenseModel(8, 2), new Contracts.Node.V1.ModelSettings { Gpus = 1, GpuDeviceId = 0 });
+        var status = await Load("gpu-dense", DenseModel(8, 2), new Contracts.Node.V1.ModelSettings { Gpus = 1, GpuDeviceId = 0, AllowCpuFallback = true });
         Assert.Equal(Contracts.Node.V1.ModelState.Ready, status.State);
         Assert.Equal("CPU", status.Provider);
+        Assert.Equal("onnxruntime", status.Runtime.Name);
+        Assert.Equal("1.32.0", status.Runtime.Version);
+        Assert.Equal("CPU", status.Runtime.ExecutionProvider);
+        Assert.Contains("libonnxruntime_providers_cuda.so", status.Runtime.FallbackReason);
         Assert.Contains("CUDA", status.Error);
+        // ORT's exception says only "Failed to load shared library"; the cause comes from its log.
+        Assert.Contains(".so", status.Error);
 
         var node1 = await _control.GetNodeStatusAsync();
         Assert.Equal("inference-test", node1.NodeName);
         Assert.Equal(Environment.ProcessorCount, node1.Capacity.CpuCores);
         Assert.True(node1.Capacity.MemoryBytes > 0);
-        Assert.Equal("1.30.0", node1.RuntimeVersion);
+        Assert.Equal("1.32.0", node1.RuntimeVersion);
+        // GPUs are offered only when the driver lists them and ORT's CUDA provider loads: never on a machine without CUDA.
+        Assert.Equal(node1.Capacity.Gpus, node1.Capacity.GpuDevices.Count);
+        if (!File.Exists("/usr/bin/nvidia-smi")) Assert.Equal(0, node1.Capacity.Gpus);
+        if (node1.Capacity.Gpus == 0) Assert.NotEmpty(node1.Capacity.GpuUnavailableReason);
         Assert.Contains(node1.Models, m => m.ModelName == "gpu-dense" && m.Provider == "CPU");
 
         using var response = await node.Http.PostAsJsonAsync("/models/gpu-dense/score", new { data = new[] { new float[8] } });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Asking_for_a_gpu_without_cuda_and_without_fallback_is_refused_with_the_reason()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Load("gpu-strict", DenseModel(8, 2), new Contracts.Node.V1.ModelSettings { Gpus = 1 }));
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("CUDA execution provider unavailable", error.Status.Detail);
+        var status = (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "gpu-strict");
+        Assert.Equal(Contracts.Node.V1.ModelState.Failed, status.State);
+        Assert.Contains("cannot open shared object file", status.Error);
     }
 
     [Fact]

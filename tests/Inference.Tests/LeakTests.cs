@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Inference.Tests.Support;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests;
 
@@ -15,10 +15,9 @@ public sealed class LeakTests
     [Fact]
     public void Ten_thousand_inferences_keep_memory_flat()
     {
-        OrtTestEnvironment.EnsureLoaded();
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(256, 64));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(256, 64));
         var input = Tensor.FromArray("x", [4, 256], Enumerable.Range(0, 1024).Select(i => i * 0.001f).ToArray());
-        using var strings = InferenceSession.FromBytes(OnnxModelBuilder.Identity(8, "batch"));
+        using var strings = ModelSession.FromBytes(OnnxModelBuilder.Identity(8, "batch"));
         var text = Tensor.FromStrings("x", [3], ["a", "bb", "ccc"]);
 
         void Run(int count)

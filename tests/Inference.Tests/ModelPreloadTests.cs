@@ -72,7 +72,6 @@ public sealed class ModelPreloadTests : IAsyncLifetime
 
     private async Task<(WebApplication Node, HttpClient Http)> StartNodeAsync(Dictionary<string, string?> preload)
     {
-        OrtTestEnvironment.EnsureLoaded();
         var httpPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         var settings = new Dictionary<string, string?>
@@ -82,7 +81,6 @@ public sealed class ModelPreloadTests : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-preload-test",
             ["Platform:InternalKey"] = Credential.Key,
-            ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Inference:PreloadCacheFolder"] = _cache,
             ["Logging:LogLevel:Default"] = "Warning",
         };

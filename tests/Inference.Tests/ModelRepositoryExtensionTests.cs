@@ -6,7 +6,7 @@ using Contracts.Inference;
 using Contracts.Node.V1;
 using GrpcLite;
 using Inference.Tests.Support;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests;
 

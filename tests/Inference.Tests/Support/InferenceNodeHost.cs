@@ -30,7 +30,6 @@ public sealed class InferenceNodeHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        OrtTestEnvironment.EnsureLoaded();
         var httpPort = FreePort();
         var grpcPort = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -41,7 +40,6 @@ public sealed class InferenceNodeHost : IAsyncLifetime
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "inference-test",
             ["Platform:InternalKey"] = Credential.Key,
-            ["Inference:OrtLibraryPath"] = OrtTestEnvironment.LibraryPath,
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Logging.ClearProviders();

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Contracts.Onnx;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests.Support;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Contracts.Inference;
 using Google.Protobuf;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests.Support;
 

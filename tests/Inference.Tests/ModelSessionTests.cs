@@ -1,27 +1,26 @@
 using System.Runtime.InteropServices;
 using Inference.Tests.Support;
-using OnnxRuntime;
+using Inference.Service.Runtime;
 
 namespace Inference.Tests;
 
-/// <summary>The binding against the real libonnxruntime.so.1.</summary>
-public sealed class OnnxRuntimeBindingTests
+/// <summary>Our session over ONNX Runtime's official managed API, against the real native library of the package.</summary>
+public sealed class ModelSessionTests
 {
     private const string AddModel = "/usr/share/libonnx-testdata/data/node/test_add/model.onnx";
 
-    public OnnxRuntimeBindingTests() => OrtTestEnvironment.EnsureLoaded();
-
     [Fact]
-    public void Library_reports_its_version_and_the_cpu_provider()
+    public void Library_reports_the_packages_version_and_the_cpu_and_cuda_providers()
     {
-        Assert.Equal("1.30.0", OrtLibrary.Version);
-        Assert.Contains("CPUExecutionProvider", OrtLibrary.AvailableProviders());
+        Assert.Equal("1.32.0", OrtRuntime.Version);
+        Assert.Contains("CPUExecutionProvider", OrtRuntime.AvailableProviders());
+        Assert.Contains("CUDAExecutionProvider", OrtRuntime.AvailableProviders());
     }
 
     [Fact]
     public void Session_from_file_describes_inputs_and_outputs()
     {
-        using var session = InferenceSession.FromFile(AddModel);
+        using var session = ModelSession.FromFile(AddModel);
         Assert.Equal(["x", "y"], session.Inputs.Select(i => i.Name));
         Assert.All(session.Inputs, i => Assert.Equal(TensorElementType.Float, i.ElementType));
         Assert.Equal([3L, 4, 5], session.Inputs[0].Shape);
@@ -32,7 +31,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void Symbolic_dimensions_are_reported_by_name()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 16));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 16));
         var input = Assert.Single(session.Inputs);
         Assert.Equal([-1L, 16], input.Shape);
         Assert.Equal(["batch", ""], input.DimensionNames);
@@ -42,7 +41,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void Run_adds_two_tensors()
     {
-        using var session = InferenceSession.FromFile(AddModel);
+        using var session = ModelSession.FromFile(AddModel);
         var x = Enumerable.Range(0, 60).Select(i => (float)i).ToArray();
         var y = Enumerable.Range(0, 60).Select(i => i * 0.5f).ToArray();
         var result = session.Run([Tensor.FromArray("x", [3, 4, 5], x), Tensor.FromArray("y", [3, 4, 5], y)]);
@@ -53,7 +52,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void An_output_whose_shape_follows_from_the_inputs_is_written_into_a_buffer_we_own()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
         Assert.Equal(1, session.PreallocatedOutputCount);
         var x = Enumerable.Range(0, 20).Select(i => i * 0.25f).ToArray();
         var y = Assert.Single(session.Run([Tensor.FromArray("x", [5, 4], x)]));
@@ -63,11 +62,33 @@ public sealed class OnnxRuntimeBindingTests
         var reshape = OnnxModelBuilder.Model(
             [OnnxModelBuilder.Node("Reshape", ["x", "shape"], ["y"])],
             [OnnxModelBuilder.Value("x", 1, "n"), OnnxModelBuilder.Value("shape", 7, 2)], [OnnxModelBuilder.Value("y", 1, "rows", "columns")]);
-        using var plain = InferenceSession.FromBytes(reshape);
+        using var plain = ModelSession.FromBytes(reshape);
         Assert.Equal(0, plain.PreallocatedOutputCount);
         var reshaped = Assert.Single(plain.Run([Tensor.FromArray("x", [20], x), Tensor.FromArray("shape", [2], new long[] { 4, 5 })]));
         Assert.Equal([4L, 5], reshaped.Shape);
         Assert.Equal(x, reshaped.ToArray<float>());
+    }
+
+    [Fact]
+    public void Outputs_into_our_buffers_and_outputs_only_ort_can_size_mix_in_one_run()
+    {
+        // "a" follows from the input's "n"; "b" (NonZero) depends on the data, so ORT allocates it (an IoBinding run).
+        var model = OnnxModelBuilder.Model(
+            [OnnxModelBuilder.Node("Identity", ["x"], ["a"]), OnnxModelBuilder.Node("NonZero", ["x"], ["b"])],
+            [OnnxModelBuilder.Value("x", 1, "n", 2)], [OnnxModelBuilder.Value("a", 1, "n", 2), OnnxModelBuilder.Value("b", 7, 2, "k")]);
+        using var session = ModelSession.FromBytes(model);
+        Assert.Equal(1, session.PreallocatedOutputCount);
+        float[] x = [1, 2, 3, 4, 5, 6];
+        var outputs = session.Run([Tensor.FromArray("x", [3, 2], x)]);
+        Assert.Equal(["a", "b"], outputs.Select(o => o.Name));
+        Assert.Equal(x, outputs[0].ToArray<float>());
+        Assert.Equal([2L, 6], outputs[1].Shape);
+        Assert.Equal([0L, 0, 1, 1, 2, 2, 0, 1, 0, 1, 0, 1], outputs[1].ToArray<long>());
+        // Asked in the other order, answered in the order asked.
+        var reversed = session.Run([Tensor.FromArray("x", [3, 2], x)], ["b", "a"]);
+        Assert.Equal(["b", "a"], reversed.Select(o => o.Name));
+        Assert.Equal([2L, 6], reversed[0].Shape);
+        Assert.Equal(x, reversed[1].ToArray<float>());
     }
 
     [Fact]
@@ -77,7 +98,7 @@ public sealed class OnnxRuntimeBindingTests
         var model = OnnxModelBuilder.Model(
             [OnnxModelBuilder.Node("Concat", ["x", "x"], ["y"], new Contracts.Onnx.AttributeProto { Name = "axis", I = 0, Type = Contracts.Onnx.AttributeProto.Types.AttributeType.Int })],
             [OnnxModelBuilder.Value("x", 1, "n", 2)], [OnnxModelBuilder.Value("y", 1, "n", 2)]);
-        using var session = InferenceSession.FromBytes(model);
+        using var session = ModelSession.FromBytes(model);
         Assert.Equal(1, session.PreallocatedOutputCount);
         float[] x = [1, 2, 3, 4, 5, 6];
         var y = Assert.Single(session.Run([Tensor.FromArray("x", [3, 2], x)]));
@@ -90,7 +111,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void A_bad_input_still_fails_with_onnx_runtimes_message_when_outputs_are_preallocated()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(4, 3));
         var error = Assert.Throws<OrtException>(() => session.Run([Tensor.FromArray("x", [2, 5], new float[10])]));
         Assert.Equal(OrtErrorCode.InvalidArgument, error.ErrorCode);
         Assert.Equal(1, session.PreallocatedOutputCount);
@@ -107,7 +128,7 @@ public sealed class OnnxRuntimeBindingTests
     [MemberData(nameof(NumericTypes))]
     public void Every_numeric_type_and_bool_round_trips_through_identity(TensorElementType type)
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity((int)type, "batch", 3));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Identity((int)type, "batch", 3));
         var bytes = new byte[2 * 3 * type.ElementSize()];
         new Random((int)type).NextBytes(bytes);
         if (type == TensorElementType.Bool) bytes = bytes.Select(b => (byte)(b & 1)).ToArray();
@@ -120,7 +141,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void Strings_round_trip_through_identity()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(8, "batch"));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Identity(8, "batch"));
         string[] values = ["", "hello", "naïve ☃", new string('x', 1000)];
         var output = Assert.Single(session.Run([Tensor.FromStrings("x", [4], values)]));
         Assert.Equal(values, output.Strings);
@@ -129,7 +150,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void Empty_tensors_run()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 4));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Identity(1, "batch", 4));
         var output = Assert.Single(session.Run([Tensor.FromBytes("x", TensorElementType.Float, [0, 4], Array.Empty<byte>())]));
         Assert.Equal([0L, 4], output.Shape);
     }
@@ -137,7 +158,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void A_model_that_is_not_protobuf_fails_with_onnx_runtimes_code_and_message()
     {
-        var error = Assert.Throws<OrtException>(() => InferenceSession.FromBytes("not a model"u8.ToArray()));
+        var error = Assert.Throws<OrtException>(() => ModelSession.FromBytes("not a model"u8.ToArray()));
         Assert.Equal(OrtErrorCode.InvalidProtobuf, error.ErrorCode);
         Assert.Contains("protobuf", error.Message, StringComparison.OrdinalIgnoreCase);
     }
@@ -145,7 +166,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void A_missing_file_fails_with_no_such_file()
     {
-        var error = Assert.Throws<OrtException>(() => InferenceSession.FromFile("/nonexistent/model.onnx"));
+        var error = Assert.Throws<OrtException>(() => ModelSession.FromFile("/nonexistent/model.onnx"));
         Assert.Equal(OrtErrorCode.NoSuchFile, error.ErrorCode);
         Assert.Contains("/nonexistent/model.onnx", error.Message);
     }
@@ -153,7 +174,7 @@ public sealed class OnnxRuntimeBindingTests
     [Fact]
     public void Run_with_a_wrong_shape_surfaces_onnx_runtimes_message()
     {
-        using var session = InferenceSession.FromFile(AddModel);
+        using var session = ModelSession.FromFile(AddModel);
         var error = Assert.Throws<OrtException>(() => session.Run(
             [Tensor.FromArray("x", [2, 2], new float[4]), Tensor.FromArray("y", [3, 4, 5], new float[60])]));
         Assert.Equal(OrtErrorCode.InvalidArgument, error.ErrorCode);
@@ -168,25 +189,69 @@ public sealed class OnnxRuntimeBindingTests
             IntraOpThreads = 1, InterOpThreads = 2, ExecutionMode = ExecutionMode.Parallel,
             AllowSpinning = true, OptimizationLevel = GraphOptimizationLevel.Basic,
         };
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(8, 4), settings);
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), settings);
         var output = Assert.Single(session.Run([Tensor.FromArray("x", [2, 8], new float[16])]));
         Assert.Equal([2L, 4], output.Shape);
     }
 
     [Fact]
-    public void Requesting_a_gpu_without_cuda_libraries_falls_back_to_cpu_and_says_why()
+    public void Requesting_a_gpu_without_cuda_libraries_falls_back_to_cpu_when_allowed_and_says_why()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0 });
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0, AllowCpuFallback = true });
         Assert.Equal(ExecutionProviders.Cpu, session.Provider);
         Assert.NotNull(session.ProviderFallbackReason);
         Assert.Contains("CUDA", session.ProviderFallbackReason);
+        // The cause ORT only logs (here a missing CUDA library, e.g. libcublasLt.so.13), not just "Failed to load shared library".
+        Assert.Contains("cannot open shared object file", session.ProviderFallbackReason);
         Assert.Single(session.Run([Tensor.FromArray("x", [1, 8], new float[8])]));
+    }
+
+    [Fact]
+    public void A_cancelled_token_terminates_the_run_inside_onnx_runtime()
+    {
+        // 64 layers of 1024×1024 on 256 rows with one thread: seconds of work, stopped by RunOptions.Terminate.
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.DeepChain(1024, 64, seed: 3), new SessionSettings { IntraOpThreads = 1 });
+        var input = Tensor.FromArray("x", [256, 1024], new float[256 * 1024]);
+        using var before = new CancellationTokenSource();
+        before.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => session.Run([input], cancellation: before.Token));
+
+        using var during = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var error = Assert.ThrowsAny<OperationCanceledException>(() => session.Run([input], cancellation: during.Token));
+        Assert.IsType<OrtException>(error.InnerException);
+        // The session serves on after a terminated run.
+        Assert.Equal([1L, 1024], Assert.Single(session.Run([Tensor.FromArray("x", [1, 1024], new float[1024])])).Shape);
+    }
+
+    [Fact]
+    public void Requesting_a_gpu_without_cuda_libraries_and_no_fallback_fails_with_the_reason()
+    {
+        var error = Assert.Throws<OrtException>(() => ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4), new SessionSettings { CudaDeviceId = 0 }));
+        Assert.Equal(OrtErrorCode.EpFail, error.ErrorCode);
+        Assert.Contains("CUDA execution provider unavailable on device 0", error.Message);
+        Assert.Contains("cannot open shared object file", error.Message);
+    }
+
+    [Fact]
+    public void Tensor_rt_asked_for_without_its_libraries_falls_back_to_cpu_when_allowed()
+    {
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(8, 4),
+            new SessionSettings { CudaDeviceId = 0, UseTensorRt = true, AllowCpuFallback = true });
+        Assert.Equal(ExecutionProviders.Cpu, session.Provider);
+        Assert.Contains("TensorRT", session.ProviderFallbackReason);
+    }
+
+    [Fact]
+    public void The_gpu_inventory_reads_nvidia_smis_csv()
+    {
+        var devices = GpuInventory.Parse("0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA L4, 23034\n\n");
+        Assert.Equal([new GpuDevice(0, "NVIDIA H100 80GB HBM3", 81559L << 20), new GpuDevice(1, "NVIDIA L4", 23034L << 20)], devices);
     }
 
     [Fact]
     public async Task Concurrent_runs_on_one_session_all_get_their_own_answers()
     {
-        using var session = InferenceSession.FromBytes(OnnxModelBuilder.Dense(32, 8));
+        using var session = ModelSession.FromBytes(OnnxModelBuilder.Dense(32, 8));
         var single = new Func<float, float[]>(seed => session.Run([Tensor.FromArray("x", [1, 32], Enumerable.Range(0, 32).Select(i => seed + i).ToArray())])[0].ToArray<float>());
         var expected = Enumerable.Range(0, 16).Select(s => single(s)).ToArray();
 

@@ -1,4 +1,4 @@
-namespace OnnxRuntime;
+namespace Inference.Service.Runtime;
 
 /// <summary>
 /// How an output's shape is known before Run: each dimension is either fixed in the model or carries the symbolic

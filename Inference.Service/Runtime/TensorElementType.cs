@@ -1,4 +1,4 @@
-namespace OnnxRuntime;
+namespace Inference.Service.Runtime;
 
 /// <summary>ONNXTensorElementDataType.</summary>
 public enum TensorElementType

@@ -1,4 +1,4 @@
-namespace OnnxRuntime;
+namespace Inference.Service.Runtime;
 
 /// <summary>
 /// A model input or output as the model declares it. <see cref="Shape"/> holds -1 for a dynamic dimension,

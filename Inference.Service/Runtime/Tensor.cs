@@ -1,4 +1,4 @@
-namespace OnnxRuntime;
+namespace Inference.Service.Runtime;
 
 /// <summary>
 /// A named tensor in host memory: numeric and bool data as little-endian row-major bytes, strings as an array.
