@@ -18,7 +18,9 @@ public sealed record DeploymentRequest(
     bool? IsControl,
     double? TrafficPercentile,
     BatchingRequest? Batching,
-    bool? ForceRebuild);
+    bool? ForceRebuild,
+    // With gpus > 0: serve on CPU (saying why) when no GPU is free or the GPU provider cannot load, instead of failing.
+    bool? AllowCpuFallback = null);
 
 public sealed record DeployRuleRequest(string? Model, string? Endpoint, string? DeploymentName, DeploymentRequest? Deployment, double? TrafficPercentile);
 
@@ -65,6 +67,7 @@ public sealed record DeploymentResponse(
     double CpuCores,
     double MemoryGb,
     int Gpus,
+    bool AllowCpuFallback,
     bool IsDefault,
     bool IsControl,
     int TrafficPercentile,

@@ -60,6 +60,7 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 deployment.CpuCores = spec.CpuCores;
                 deployment.MemoryGb = spec.MemoryGb;
                 deployment.Gpus = spec.Gpus;
+                deployment.AllowCpuFallback = spec.AllowCpuFallback;
                 deployment.MaxBatchSize = spec.MaxBatchSize;
                 deployment.MaxQueueDelayMicroseconds = spec.MaxQueueDelayMicroseconds;
                 deployment.ForceRebuild = request.ForceRebuild == true;
@@ -157,5 +158,5 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         }, cancellationToken);
 
     private static DeploymentSpec Describe(DeploymentEntity d) =>
-        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds);
+        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Contracts.Clients;
+using Contracts.Compute.V1;
 using Contracts.Registry.V1;
 using Deploy.Service.Domain;
 using GrpcLite;
@@ -25,8 +26,14 @@ public sealed class DeploymentReferences(IServiceProvider services, ILogger<Depl
         if (modelBytes > memoryBytes)
             return CommandFailure.Invalid("memory-holds-model", "memoryGb",
                 $"memoryGb {spec.MemoryGb.ToString(CultureInfo.InvariantCulture)} ({(long)memoryBytes} bytes) is less than the {modelBytes} bytes of model '{spec.Model}'.");
-        if (await IsMissingAsync<ComputeClient>("compute", c => c.GetComputeAsync(spec.Compute, cancellationToken)))
+        ComputeTarget? target = null;
+        if (await IsMissingAsync<ComputeClient>("compute", async c => target = await c.GetComputeAsync(spec.Compute, cancellationToken)))
             return CommandFailure.Invalid("compute-exists", "compute", $"No compute named '{spec.Compute}' exists.");
+        // GPUs asked for where the compute has none at all: refused now with the reason, unless CPU is acceptable.
+        if (spec.Gpus > 0 && !spec.AllowCpuFallback && target is { Type: "local", Capacity.Gpus: 0 })
+            return CommandFailure.Invalid("gpus-available", "gpus",
+                $"No node of compute '{spec.Compute}' has a GPU (none reports one with a usable CUDA provider); " +
+                "set allowCpuFallback to serve on CPU instead.");
         return null;
     }
 

@@ -21,7 +21,7 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
     }
 
     public static DeploymentResponse ToResponse(DeploymentEntity d, TrafficPlan plan) => new(
-        d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus,
+        d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.AllowCpuFallback,
         plan.DefaultDeployment == d.Name, plan.ControlDeployment == d.Name,
         plan.EffectiveTraffic.GetValueOrDefault(d.Name), plan.Mirror.GetValueOrDefault(d.Name),
         new BatchingResponse(d.MaxBatchSize, d.MaxQueueDelayMicroseconds),

@@ -11,7 +11,8 @@ public sealed record DeploymentSpec(
     double MemoryGb,
     int Gpus,
     int MaxBatchSize,
-    long MaxQueueDelayMicroseconds)
+    long MaxQueueDelayMicroseconds,
+    bool AllowCpuFallback = false)
 {
     public const int MaxInstances = 64;
     public const int DefaultMaxBatchSize = 1;
@@ -58,7 +59,7 @@ public sealed record DeploymentSpec(
         // trafficPercentile is checked by TrafficRules, which names the traffic rule it breaks.
 
         spec = errors.Count == 0
-            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay)
+            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false)
             : null;
         return errors;
     }

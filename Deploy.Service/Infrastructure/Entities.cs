@@ -36,6 +36,8 @@ public sealed class DeploymentEntity
     public double CpuCores { get; set; }
     public double MemoryGb { get; set; }
     public int Gpus { get; set; }
+    /// <summary>With <see cref="Gpus"/> &gt; 0: serve on CPU, saying why, when no GPU is free or the GPU provider cannot load.</summary>
+    public bool AllowCpuFallback { get; set; }
     public int MaxBatchSize { get; set; }
     public long MaxQueueDelayMicroseconds { get; set; }
     public bool ForceRebuild { get; set; }

@@ -92,11 +92,28 @@ public sealed class RolloutOrchestrator(
             await Transition(d, generation, DeploymentStates.Creating, package, ct);
 
             // 3. Capacity, per generation: an update holds old and new replicas for as long as the switch takes.
-            reservation = await Step(d, "reserve capacity", () => compute.ReserveAsync(new ReserveRequest
+            var gpus = d.Gpus;
+            string? cpuFallbackReason = null;
+            ReserveRequest Reservation(int withGpus) => new()
             {
                 ReservationId = reservationId, Compute = d.Compute, Instances = d.InstanceCount,
-                CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = d.Gpus,
-            }, ct));
+                CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = withGpus,
+            };
+            if (gpus > 0 && d.AllowCpuFallback)
+            {
+                try
+                {
+                    reservation = await compute.ReserveAsync(Reservation(gpus), ct);
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
+                {
+                    // Asked for GPUs, none to be had, CPU allowed: serve on CPU and say why, as ORT's own fallback does.
+                    cpuFallbackReason = $"no GPU could be reserved on compute '{d.Compute}' ({ex.Detail})";
+                    await Log(d, "warn", $"{cpuFallbackReason}; allowCpuFallback is set, so the deployment serves on CPU", ct);
+                    gpus = 0;
+                }
+            }
+            reservation ??= await Step(d, "reserve capacity", () => compute.ReserveAsync(Reservation(gpus), ct));
             if (reservation.Placements.Count == 0)
             {
                 // Kubernetes schedules there: Compute only counted the quota.
@@ -133,7 +150,8 @@ public sealed class RolloutOrchestrator(
                         IntraOpThreads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
                         MaxBatchSize = d.MaxBatchSize,
                         MaxQueueDelayUs = d.MaxQueueDelayMicroseconds,
-                        Gpus = d.Gpus,
+                        Gpus = gpus,
+                        AllowCpuFallback = d.AllowCpuFallback,
                     },
                 }, NodeCall(ct)));
                 loaded.Add(placement);
@@ -143,7 +161,7 @@ public sealed class RolloutOrchestrator(
                 if (status?.Runtime is { } runtime)
                 {
                     runtimes[placement.NodeName] = new RuntimeResponse(runtime.Name, runtime.Version, runtime.ExecutionProvider,
-                        string.IsNullOrEmpty(runtime.FallbackReason) ? null : runtime.FallbackReason);
+                        string.IsNullOrEmpty(runtime.FallbackReason) ? cpuFallbackReason : runtime.FallbackReason);
                     if ("onnxruntime-" + runtime.Version != inputs.RuntimeVersion)
                         await Log(d, "warn", $"{placement.NodeName} runs ONNX Runtime {runtime.Version}; the package was keyed for {inputs.RuntimeVersion}", ct);
                 }
