@@ -1,3 +1,5 @@
+using Deploy.Service.Domain;
+
 namespace Deploy.Service.Apis;
 
 // Request bodies are read with every field optional and numbers as double, so validation can name each missing or
@@ -20,7 +22,11 @@ public sealed record DeploymentRequest(
     BatchingRequest? Batching,
     bool? ForceRebuild,
     // With gpus > 0: serve on CPU (saying why) when no GPU is free or the GPU provider cannot load, instead of failing.
-    bool? AllowCpuFallback = null);
+    bool? AllowCpuFallback = null,
+    GpuOptionsRequest? GpuOptions = null);
+
+/// <summary>ONNX Runtime's GPU provider settings for a deployment with gpus &gt; 0 (CUDA provider options).</summary>
+public sealed record GpuOptionsRequest(string? ExecutionProvider, string? ArenaExtendStrategy, double? MemoryLimitGb, bool? CopyInSeparateStream);
 
 public sealed record DeployRuleRequest(string? Model, string? Endpoint, string? DeploymentName, DeploymentRequest? Deployment, double? TrafficPercentile);
 
@@ -68,6 +74,7 @@ public sealed record DeploymentResponse(
     double MemoryGb,
     int Gpus,
     bool AllowCpuFallback,
+    GpuOptions? GpuOptions,
     bool IsDefault,
     bool IsControl,
     int TrafficPercentile,

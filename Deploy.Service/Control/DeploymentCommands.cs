@@ -61,6 +61,7 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 deployment.MemoryGb = spec.MemoryGb;
                 deployment.Gpus = spec.Gpus;
                 deployment.AllowCpuFallback = spec.AllowCpuFallback;
+                deployment.GpuOptionsJson = spec.GpuOptions is null ? null : JsonText.Write(spec.GpuOptions);
                 deployment.MaxBatchSize = spec.MaxBatchSize;
                 deployment.MaxQueueDelayMicroseconds = spec.MaxQueueDelayMicroseconds;
                 deployment.ForceRebuild = request.ForceRebuild == true;
@@ -158,5 +159,5 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         }, cancellationToken);
 
     private static DeploymentSpec Describe(DeploymentEntity d) =>
-        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback);
+        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback, ResponseMapping.GpuOptionsOf(d));
 }

@@ -20,8 +20,11 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
             e.ProvisioningState, e.MaxBodyBytes, plan.Deployments, e.CreatedAt, e.UpdatedAt);
     }
 
+    public static GpuOptions? GpuOptionsOf(DeploymentEntity d) =>
+        d.GpuOptionsJson is { Length: > 0 } json ? System.Text.Json.JsonSerializer.Deserialize<GpuOptions>(json, JsonText.Options) : null;
+
     public static DeploymentResponse ToResponse(DeploymentEntity d, TrafficPlan plan) => new(
-        d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.AllowCpuFallback,
+        d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.AllowCpuFallback, GpuOptionsOf(d),
         plan.DefaultDeployment == d.Name, plan.ControlDeployment == d.Name,
         plan.EffectiveTraffic.GetValueOrDefault(d.Name), plan.Mirror.GetValueOrDefault(d.Name),
         new BatchingResponse(d.MaxBatchSize, d.MaxQueueDelayMicroseconds),

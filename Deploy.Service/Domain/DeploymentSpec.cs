@@ -12,7 +12,8 @@ public sealed record DeploymentSpec(
     int Gpus,
     int MaxBatchSize,
     long MaxQueueDelayMicroseconds,
-    bool AllowCpuFallback = false)
+    bool AllowCpuFallback = false,
+    GpuOptions? GpuOptions = null)
 {
     public const int MaxInstances = 64;
     public const int DefaultMaxBatchSize = 1;
@@ -56,12 +57,28 @@ public sealed record DeploymentSpec(
         if (!IsWhole(delay) || delay < 0 || delay > 10_000_000)
             Fail("batching.maxQueueDelayMicroseconds", "maxQueueDelayMicroseconds is a whole number from 0 to 10000000.");
 
+        var gpuOptions = ValidateGpuOptions(request.GpuOptions, gpus, Fail);
+
         // trafficPercentile is checked by TrafficRules, which names the traffic rule it breaks.
 
         spec = errors.Count == 0
-            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false)
+            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false, gpuOptions)
             : null;
         return errors;
+    }
+
+    private static GpuOptions? ValidateGpuOptions(GpuOptionsRequest? request, double gpus, Action<string, string> fail)
+    {
+        if (request is null) return null;
+        if (gpus < 1) fail("gpuOptions", "gpuOptions apply only to a deployment with gpus > 0.");
+        var provider = (request.ExecutionProvider ?? "cuda").ToLowerInvariant();
+        if (provider is not ("cuda" or "tensorrt")) fail("gpuOptions.executionProvider", "executionProvider is 'cuda' or 'tensorrt'.");
+        var strategy = request.ArenaExtendStrategy ?? "";
+        if (strategy is not ("" or "kNextPowerOfTwo" or "kSameAsRequested"))
+            fail("gpuOptions.arenaExtendStrategy", "arenaExtendStrategy is 'kNextPowerOfTwo' or 'kSameAsRequested'.");
+        var limit = request.MemoryLimitGb ?? 0;
+        if (!(limit >= 0) || limit > 4096) fail("gpuOptions.memoryLimitGb", "memoryLimitGb is from 0 (no limit) to 4096.");
+        return new GpuOptions(provider, strategy, (long)(limit * (1L << 30)), request.CopyInSeparateStream ?? false);
     }
 
     /// <summary>Intra-op threads follow the cores (at least 1).</summary>
@@ -69,3 +86,6 @@ public sealed record DeploymentSpec(
 
     private static bool IsWhole(double value) => !double.IsNaN(value) && !double.IsInfinity(value) && value == Math.Floor(value);
 }
+
+/// <summary>ONNX Runtime's GPU provider and its CUDA options (arena growth, memory limit in bytes, copies on their own stream).</summary>
+public sealed record GpuOptions(string ExecutionProvider, string ArenaExtendStrategy, long MemoryLimitBytes, bool CopyInSeparateStream);

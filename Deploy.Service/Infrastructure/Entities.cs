@@ -38,6 +38,8 @@ public sealed class DeploymentEntity
     public int Gpus { get; set; }
     /// <summary>With <see cref="Gpus"/> &gt; 0: serve on CPU, saying why, when no GPU is free or the GPU provider cannot load.</summary>
     public bool AllowCpuFallback { get; set; }
+    /// <summary>JSON of <see cref="Domain.GpuOptions"/>, or null for ONNX Runtime's defaults.</summary>
+    public string? GpuOptionsJson { get; set; }
     public int MaxBatchSize { get; set; }
     public long MaxQueueDelayMicroseconds { get; set; }
     public bool ForceRebuild { get; set; }

@@ -93,6 +93,7 @@ public sealed class RolloutOrchestrator(
 
             // 3. Capacity, per generation: an update holds old and new replicas for as long as the switch takes.
             var gpus = d.Gpus;
+            var gpuOptions = ResponseMapping.GpuOptionsOf(d);
             string? cpuFallbackReason = null;
             ReserveRequest Reservation(int withGpus) => new()
             {
@@ -152,6 +153,10 @@ public sealed class RolloutOrchestrator(
                         MaxQueueDelayUs = d.MaxQueueDelayMicroseconds,
                         Gpus = gpus,
                         AllowCpuFallback = d.AllowCpuFallback,
+                        ExecutionProvider = gpuOptions?.ExecutionProvider ?? "",
+                        CudaArenaExtendStrategy = gpuOptions?.ArenaExtendStrategy ?? "",
+                        CudaGpuMemLimitBytes = gpuOptions?.MemoryLimitBytes ?? 0,
+                        CudaCopyInSeparateStream = gpuOptions?.CopyInSeparateStream ?? false,
                     },
                 }, NodeCall(ct)));
                 loaded.Add(placement);

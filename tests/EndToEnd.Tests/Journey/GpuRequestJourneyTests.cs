@@ -30,10 +30,25 @@ public sealed class GpuRequestJourneyTests(JourneyPlatform journey) : IDisposabl
             Assert.Contains("allowCpuFallback", problem.GetProperty("errors").GetProperty("gpus")[0].GetString());
         }
 
+        using (var noGpu = await _user.Admin.PutAsJsonAsync($"/api/v1/endpoints/{endpoint}/deployments/blue",
+                   new { model = $"{model}:{version}", gpus = 0, gpuOptions = new { executionProvider = "warp-drive" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noGpu.StatusCode);
+            var errors = (await noGpu.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.True(errors.TryGetProperty("gpuOptions", out _), errors.ToString());
+            Assert.True(errors.TryGetProperty("gpuOptions.executionProvider", out _), errors.ToString());
+        }
+
+        var gpuOptions = new { executionProvider = "tensorrt", arenaExtendStrategy = "kSameAsRequested", memoryLimitGb = 2, copyInSeparateStream = true };
         await _user.PutAsync($"/api/v1/endpoints/{endpoint}/deployments/blue",
-            new { model = $"{model}:{version}", gpus = 1, allowCpuFallback = true, cpuCores = 0.5, memoryGb = 0.5, isDefault = true });
+            new { model = $"{model}:{version}", gpus = 1, allowCpuFallback = true, gpuOptions, cpuCores = 0.5, memoryGb = 0.5, isDefault = true });
         var blue = await _user.WaitHealthyAsync(endpoint, "blue", $"{model}:{version}");
         Assert.True(blue.GetProperty("allowCpuFallback").GetBoolean());
+        var options = blue.GetProperty("gpuOptions");
+        Assert.Equal("tensorrt", options.GetProperty("executionProvider").GetString());
+        Assert.Equal("kSameAsRequested", options.GetProperty("arenaExtendStrategy").GetString());
+        Assert.Equal(2L << 30, options.GetProperty("memoryLimitBytes").GetInt64());
+        Assert.True(options.GetProperty("copyInSeparateStream").GetBoolean());
         var runtime = blue.GetProperty("runtime");
         Assert.Equal("onnxruntime", runtime.GetProperty("name").GetString());
         Assert.Equal("CPU", runtime.GetProperty("executionProvider").GetString());

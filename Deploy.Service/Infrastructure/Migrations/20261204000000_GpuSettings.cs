@@ -3,15 +3,17 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Deploy.Service.Infrastructure.Migrations;
 
-// Written by hand, like the others: a deployment asking for GPUs may serve on CPU when none can be had.
+// Written by hand, like the others: a deployment asking for GPUs may serve on CPU when none can be had, and may set
+// ONNX Runtime's GPU provider options.
 [DbContext(typeof(DeployDbContext))]
-[Migration("20261204000000_AllowCpuFallback")]
-public sealed class AllowCpuFallback : Migration
+[Migration("20261204000000_GpuSettings")]
+public sealed class GpuSettings : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {
         migrationBuilder.Sql("""
             ALTER TABLE deployments ADD COLUMN "AllowCpuFallback" boolean NOT NULL DEFAULT false;
+            ALTER TABLE deployments ADD COLUMN "GpuOptionsJson" text NULL;
             """);
     }
 
@@ -19,6 +21,7 @@ public sealed class AllowCpuFallback : Migration
     {
         migrationBuilder.Sql("""
             ALTER TABLE deployments DROP COLUMN "AllowCpuFallback";
+            ALTER TABLE deployments DROP COLUMN "GpuOptionsJson";
             """);
     }
 }
