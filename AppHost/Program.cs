@@ -1,61 +1,57 @@
 using AppHost;
-using AppHost.Hosting;
+using AppHost.Servers;
 
-// The platform's application model: what runs, what each part is told, and what waits for what.
-DistributedApplicationBuilder builder;
-try
+// The platform's application model, run by Aspire (DCP starts and watches every process): what runs, what each part
+// is told, and what waits for what. The services reach their databases and each other through WithReference.
+if (!AppHostOptions.TryParse(args, out var options, out var error))
 {
-    builder = DistributedApplication.CreateBuilder(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine($"error: {error}");
     return 2;
 }
-var options = builder.Options;
 
-var postgres = builder.AddPostgres("postgres", options.PostgresPort);
+var builder = PlatformBuilder.Create(options);
+
+var postgres = builder.AddPostgresServer("postgres", options.DataPath("postgres"), options.PostgresPort, options.DataPath("logs", "postgres.log"));
 var registryDb = postgres.AddDatabase("registrydb");
 var computeDb = postgres.AddDatabase("computedb");
 var deployDb = postgres.AddDatabase("deploydb");
 var gatewayDb = postgres.AddDatabase("gatewaydb");
 
-var messaging = builder.AddRabbitMQ("messaging", options.RabbitMqPort);
+var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("rabbitmq"), options.RabbitMqPort, options.DataPath("logs", "rabbitmq.log"));
 
-var registry = builder.AddProject("registry", "Registry.Service")
-    .WithReference(registryDb).WithReference(messaging)
-    .WithEnvironment("Registry__BlobRoot", builder.DataPath("registry", "blobs"))
-    .WaitFor(registryDb).WaitFor(messaging);
+var registry = builder.AddService<Projects.Registry_Service>("registry", options)
+    .WithReference(registryDb).WaitFor(registryDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"));
 
-var compute = builder.AddProject("compute", "Compute.Service")
-    .WithReference(computeDb).WithReference(messaging)
-    .WaitFor(computeDb).WaitFor(messaging);
+var compute = builder.AddService<Projects.Compute_Service>("compute", options)
+    .WithReference(computeDb).WaitFor(computeDb)
+    .WithReference(messaging).WaitFor(messaging);
 
-var deploy = builder.AddProject("deploy", "Deploy.Service")
-    .WithReference(deployDb).WithReference(messaging)
+var deploy = builder.AddService<Projects.Deploy_Service>("deploy", options)
+    .WithReference(deployDb).WaitFor(deployDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(registry).WaitFor(registry)
+    .WithReference(compute).WaitFor(compute);
+
+// Each replica registers with Compute under its own instance name and its own address (not the shared proxy's).
+if (options.InferenceNodes > 0)
+{
+    builder.AddService<Projects.Inference_Service>("inference", options)
+        .WithReplicas(options.InferenceNodes)
+        .WithReference(compute).WaitFor(compute)
+        .WithEnvironment("ORT_LIBRARY_PATH", options.OrtLibraryPath);
+}
+
+builder.AddService<Projects.Gateway_Service>("gateway", options, httpPort: options.GatewayPort, grpcPort: options.GrpcPort)
+    .WithReference(gatewayDb).WaitFor(gatewayDb)
+    .WithReference(messaging).WaitFor(messaging)
     .WithReference(registry).WithReference(compute)
-    .WaitFor(deployDb).WaitFor(messaging).WaitFor(registry).WaitFor(compute);
+    .WithReference(deploy).WaitFor(deploy)
+    .WithEnvironment("Gateway__AdminKeyFile", options.DataPath("admin-key"));
 
-builder.AddProject("inference", "Inference.Service")
-    .WithReplicas(options.InferenceNodes)
-    .WithReference(compute)
-    .WithEnvironment("Inference__NodeName", instance => instance.Name)
-    .WithEnvironment("ORT_LIBRARY_PATH", options.OrtLibraryPath!)
-    .WaitFor(compute);
+builder.Services.AddPlatformRun(options);
 
-builder.AddProject("gateway", "Gateway.Service")
-    .WithHttpEndpoint(options.GatewayPort).WithGrpcEndpoint(options.GrpcPort)
-    .WithReference(gatewayDb).WithReference(messaging)
-    .WithReference(registry).WithReference(compute).WithReference(deploy)
-    .WithEnvironment("Gateway__AdminKeyFile", builder.DataPath("admin-key"))
-    .WaitFor(gatewayDb).WaitFor(messaging).WaitFor(deploy);
-
-try
-{
-    return await builder.Build().OnReady(PlatformBanner.For(options)).OnReady(DemoRunner.For(options)).RunAsync();
-}
-catch (InvalidOperationException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
-    return 1;
-}
+await using var app = builder.Build();
+await app.RunAsync();
+return RunOutcome.ExitCode;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AppHost.Resources;
+using TestSupport.Servers;
 
 namespace TestSupport;
 

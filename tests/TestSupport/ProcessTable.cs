@@ -1,4 +1,4 @@
-using AppHost.Resources;
+using TestSupport.Servers;
 
 namespace TestSupport;
 
