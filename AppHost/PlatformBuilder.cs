@@ -14,6 +14,8 @@ internal static class PlatformBuilder
     public static IDistributedApplicationBuilder Create(AppHostOptions options)
     {
         Directory.CreateDirectory(options.DataRoot);
+        // PostgreSQL and RabbitMQ run as their own users and must reach their folders inside; the keys are 0600 each.
+        File.SetUnixFileMode(options.DataRoot, (UnixFileMode)0b111_101_101);
         DashboardApiKey = LoadOrCreateKey(options.DataPath("dashboard-api-key"));
         var settings = new Dictionary<string, string>
         {
@@ -22,13 +24,14 @@ internal static class PlatformBuilder
             ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{Servers.FreePort.Next()}",
             ["ASPIRE_DASHBOARD_API_ENABLED"] = "true",
             ["ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN"] = BrowserToken,
-            ["Dashboard:Frontend:BrowserToken"] = BrowserToken,
-            ["AppHost:DashboardApiKey"] = DashboardApiKey,
-            ["Dashboard:Api:PrimaryApiKey"] = DashboardApiKey,
             // Aspire's own messages only; the resources' output is echoed (unless --quiet) with their names.
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Aspire.Hosting.DistributedApplication"] = "Information",
             ["Logging:LogLevel:AppHost.Resources"] = options.Quiet ? "Warning" : "Information",
+            // A server's probe fails until it is up: the dashboard shows health, the console need not.
+            ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
+            // A server that cannot start cancels the host's start: ServerFailureWatcher has said why, once.
+            ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "None",
         };
         return DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {

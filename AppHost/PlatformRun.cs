@@ -1,4 +1,6 @@
 using AppHost.Servers;
+using Aspire.Hosting.Eventing;
+using Aspire.Hosting.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -15,7 +17,8 @@ internal static class PlatformRunExtensions
     public static IServiceCollection AddPlatformRun(this IServiceCollection services, AppHostOptions options)
     {
         services.AddSingleton(options);
-        services.AddHostedService<ServerFailureWatcher>();
+        services.AddEventingSubscriber<DashboardApiKey>();
+        services.AddEventingSubscriber<ServerFailureWatcher>();
         services.AddHostedService<PlatformReady>();
         return services;
     }
@@ -23,11 +26,25 @@ internal static class PlatformRunExtensions
 
 /// <summary>
 /// PostgreSQL or RabbitMQ (or their init step or port mapper) ending before the run is stopped ends the run: one
-/// error naming the server and its log, exit code 1, instead of services waiting for it forever.
+/// error naming the server and its log, exit code 1, instead of services waiting for it forever. It watches from
+/// BeforeStart on: the host's own start waits for resources, so a hosted service would start too late.
 /// </summary>
-internal sealed class ServerFailureWatcher(ResourceNotificationService notifications, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class ServerFailureWatcher(ResourceNotificationService notifications, IHostApplicationLifetime lifetime)
+    : IDistributedApplicationEventingSubscriber
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private Task? _watching;
+
+    public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+    {
+        eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            _watching ??= Task.Run(() => WatchAsync(lifetime.ApplicationStopping));
+            return Task.CompletedTask;
+        });
+        return Task.CompletedTask;
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
     {
         try
         {

@@ -53,5 +53,12 @@ builder.AddService<Projects.Gateway_Service>("gateway", options, httpPort: optio
 builder.Services.AddPlatformRun(options);
 
 await using var app = builder.Build();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (OperationCanceledException) when (RunOutcome.ExitCode != 0)
+{
+    // A server failed while the app was starting: ServerFailureWatcher said which, and stopped the start.
+}
 return RunOutcome.ExitCode;

@@ -39,7 +39,12 @@ public static class TelemetryExtensions
         var exportMetrics = exportOtlp || !string.IsNullOrWhiteSpace(metricsEndpoint);
         var metricsInterval = int.TryParse(builder.Configuration["OTEL_METRIC_EXPORT_INTERVAL"], out var interval) && interval > 0 ? interval : 60_000;
         var sampler = TraceSampling.From(builder.Configuration["OTEL_TRACES_SAMPLER"], builder.Configuration["OTEL_TRACES_SAMPLER_ARG"]);
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
+        // Aspire names each replica in OTEL_RESOURCE_ATTRIBUTES (service.instance.id), and the dashboard files telemetry
+        // under that name: keep it when given.
+        var instanceGiven = builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.instance.id=", StringComparison.Ordinal) == true;
+        var resource = instanceGiven
+            ? ResourceBuilder.CreateDefault().AddService(serviceName, autoGenerateServiceInstanceId: false)
+            : ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId);
 
         builder.Logging.AddOpenTelemetry(logging =>
         {
