@@ -51,8 +51,9 @@ public sealed class TracingJourneyTests(JourneyPlatform journey) : IDisposable
         Assert.Equal("POST /models/{model}/score", nodeServer.Name);
         Assert.Equal("200", nodeServer.Attributes["http.response.status_code"]);
         Assert.Equal($"/endpoints/{endpoint}/score", gatewayServer.Attributes["url.path"]);
-        // The node's spans are filed under its replica, named as it registered with Compute.
-        Assert.StartsWith("inference-", nodeServer.Instance);
+        // The node's spans are filed under its replica (Aspire's instance id), whose name it registered with Compute.
+        var nodes = (await journey.Platform.GetResourcesAsync()).Resources.Where(r => r.Service == "inference").Select(r => r.Name);
+        Assert.Contains($"inference-{nodeServer.Instance}", nodes);
 
         // Health probes (every few seconds, from the app host) are not recorded: they would crowd out real traces.
         var recent = Span.Read(await _dashboard.GetFromJsonAsync<JsonElement>("/api/telemetry/traces?limit=500"));
