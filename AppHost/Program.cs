@@ -17,7 +17,7 @@ var computeDb = postgres.AddDatabase("computedb");
 var deployDb = postgres.AddDatabase("deploydb");
 var gatewayDb = postgres.AddDatabase("gatewaydb");
 
-var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("rabbitmq"), options.RabbitMqPort, options.DataPath("logs", "rabbitmq.log"));
+var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("messaging"), options.RabbitMqPort, options.DataPath("logs", "messaging.log"));
 
 var registry = builder.AddService<Projects.Registry_Service>("registry", options)
     .WithReference(registryDb).WaitFor(registryDb)
