@@ -1,26 +1,25 @@
-using AppHost.Hosting;
-
 namespace AppHost;
 
-/// <summary>What the run command prints once the platform is up: where the gateway and dashboard are, and the admin key.</summary>
+/// <summary>What the run command prints once the platform is up: the gateway, the dashboard's login URL, the admin key.</summary>
 internal static class PlatformBanner
 {
-    public static Action<ApplicationModel> For(AppHostOptions options) => model =>
+    public static void Print(AppHostOptions options, Uri gateway, Uri grpc, string adminKey)
     {
-        var gateway = model.Instances.FirstOrDefault(i => i.Resource.Name == "gateway");
-        var keyFile = Path.Combine(options.DataRoot, "admin-key");
-        var key = File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : $"(not found: {keyFile})";
+        var dashboard = options.DashboardPort == 0
+            ? "(off: --dashboard-port 0)"
+            : $"http://127.0.0.1:{options.DashboardPort}/login?t={PlatformBuilder.BrowserToken}";
         Console.Out.WriteLine($"""
 
             ================================================================
              Platform is running
-             Gateway REST : {gateway?.HttpAddress?.ToString().TrimEnd('/') ?? "(none)"}
-             Gateway gRPC : {gateway?.GrpcAddress?.Authority ?? "(none)"}
-             Dashboard    : http://127.0.0.1:{options.DashboardPort}
-             Admin key    : {key}
+             Gateway REST : {gateway.ToString().TrimEnd('/')}
+             Gateway gRPC : {grpc.Authority}
+             Dashboard    : {dashboard}
+             Admin key    : {adminKey}
+             Dashboard API: key in {options.DataPath("dashboard-api-key")} (header x-api-key)
              Press Ctrl+C to stop everything.
             ================================================================
 
             """);
-    };
+    }
 }

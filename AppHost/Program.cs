@@ -1,67 +1,70 @@
 using AppHost;
-using AppHost.Hosting;
+using AppHost.Servers;
 
-// The platform's application model: what runs, what each part is told, and what waits for what.
-DistributedApplicationBuilder builder;
-try
+// The platform's application model, run by Aspire (DCP starts and watches every process): what runs, what each part
+// is told, and what waits for what. The services reach their databases and each other through WithReference.
+if (!AppHostOptions.TryParse(args, out var options, out var error))
 {
-    builder = DistributedApplication.CreateBuilder(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
+    Console.Error.WriteLine($"error: {error}");
     return 2;
 }
-var options = builder.Options;
-// The credential inference nodes demand of every caller: created on first start by whichever service reads it first.
-var internalKeyFile = builder.DataPath("internal-key");
 
-var postgres = builder.AddPostgres("postgres", options.PostgresPort);
+var builder = PlatformBuilder.Create(options);
+// The credential inference nodes demand of every caller: created on first start by whichever service reads it first.
+var internalKeyFile = options.DataPath("internal-key");
+
+var postgres = builder.AddPostgresServer("postgres", options.DataPath("postgres"), options.PostgresPort, options.DataPath("logs", "postgres.log"));
 var registryDb = postgres.AddDatabase("registrydb");
 var computeDb = postgres.AddDatabase("computedb");
 var deployDb = postgres.AddDatabase("deploydb");
 var gatewayDb = postgres.AddDatabase("gatewaydb");
 
-var messaging = builder.AddRabbitMQ("messaging", options.RabbitMqPort);
+var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("messaging"), options.RabbitMqPort, options.DataPath("logs", "messaging.log"));
 
-var registry = builder.AddProject("registry", "Registry.Service")
-    .WithReference(registryDb).WithReference(messaging)
-    .WithEnvironment("Registry__BlobRoot", builder.DataPath("registry", "blobs"))
-    .WaitFor(registryDb).WaitFor(messaging);
+var registry = builder.AddService<Projects.Registry_Service>("registry", options)
+    .WithReference(registryDb).WaitFor(registryDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"));
 
-var compute = builder.AddProject("compute", "Compute.Service")
-    .WithReference(computeDb).WithReference(messaging)
-    .WaitFor(computeDb).WaitFor(messaging);
+var compute = builder.AddService<Projects.Compute_Service>("compute", options)
+    .WithReference(computeDb).WaitFor(computeDb)
+    .WithReference(messaging).WaitFor(messaging);
 
-var deploy = builder.AddProject("deploy", "Deploy.Service")
-    .WithReference(deployDb).WithReference(messaging)
+var deploy = builder.AddService<Projects.Deploy_Service>("deploy", options)
+    .WithReference(deployDb).WaitFor(deployDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(registry).WaitFor(registry)
+    .WithReference(compute).WaitFor(compute)
+    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile);
+
+// Each replica registers with Compute under its own instance name and its own address (not the shared proxy's).
+if (options.InferenceNodes > 0)
+{
+    builder.AddService<Projects.Inference_Service>("inference", options)
+        .WithReplicas(options.InferenceNodes)
+        .WithReference(compute).WaitFor(compute)
+        .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
+        // The native library comes with the node's NuGet package (runtimes/linux-x64); it never phones home.
+        .WithEnvironment("ORT_DISABLE_TELEMETRY", "1");
+}
+
+builder.AddService<Projects.Gateway_Service>("gateway", options, httpPort: options.GatewayPort, grpcPort: options.GrpcPort)
+    .WithReference(gatewayDb).WaitFor(gatewayDb)
+    .WithReference(messaging).WaitFor(messaging)
     .WithReference(registry).WithReference(compute)
-    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
-    .WaitFor(deployDb).WaitFor(messaging).WaitFor(registry).WaitFor(compute);
+    .WithReference(deploy).WaitFor(deploy)
+    .WithEnvironment("Gateway__AdminKeyFile", options.DataPath("admin-key"))
+    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile);
 
-builder.AddProject("inference", "Inference.Service")
-    .WithReplicas(options.InferenceNodes)
-    .WithReference(compute)
-    .WithEnvironment("Inference__NodeName", instance => instance.Name)
-    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
-    // The native library comes with the node's NuGet package (runtimes/linux-x64); it never phones home.
-    .WithEnvironment("ORT_DISABLE_TELEMETRY", "1")
-    .WaitFor(compute);
+builder.Services.AddPlatformRun(options);
 
-builder.AddProject("gateway", "Gateway.Service")
-    .WithHttpEndpoint(options.GatewayPort).WithGrpcEndpoint(options.GrpcPort)
-    .WithReference(gatewayDb).WithReference(messaging)
-    .WithReference(registry).WithReference(compute).WithReference(deploy)
-    .WithEnvironment("Gateway__AdminKeyFile", builder.DataPath("admin-key"))
-    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
-    .WaitFor(gatewayDb).WaitFor(messaging).WaitFor(deploy);
-
+await using var app = builder.Build();
 try
 {
-    return await builder.Build().OnReady(PlatformBanner.For(options)).OnReady(DemoRunner.For(options)).RunAsync();
+    await app.RunAsync();
 }
-catch (InvalidOperationException ex)
+catch (OperationCanceledException) when (RunOutcome.ExitCode != 0)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
-    return 1;
+    // A server failed while the app was starting: ServerFailureWatcher said which, and stopped the start.
 }
+return RunOutcome.ExitCode;

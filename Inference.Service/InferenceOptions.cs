@@ -7,9 +7,12 @@ public sealed class InferenceOptions
 {
     public const string Section = "Inference";
 
-    /// <summary>This node's identity towards Compute and in status (AppHost sets inference-0, inference-1, …).</summary>
+    /// <summary>
+    /// This node's identity towards Compute and in status. Default: the instance name Aspire gives each replica
+    /// (<c>service.instance.id</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>, as on the dashboard), else the machine name.
+    /// </summary>
     [Required]
-    public string NodeName { get; set; } = Environment.MachineName;
+    public string NodeName { get; set; } = InstanceName() ?? Environment.MachineName;
 
     /// <summary>Queue bound for models whose settings leave it at 0.</summary>
     [Range(1, 1_000_000)]
@@ -25,4 +28,15 @@ public sealed class InferenceOptions
 
     /// <summary>How often the node heartbeats to Compute when Compute's address is configured.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>"inference-ebpqfevc": the service name and the replica's suffix, as the dashboard lists the replica.</summary>
+    private static string? InstanceName()
+    {
+        var instance = Environment.GetEnvironmentVariable("OTEL_RESOURCE_ATTRIBUTES")?.Split(',')
+            .Select(a => a.Split('=', 2))
+            .FirstOrDefault(kv => kv.Length == 2 && kv[0].Trim() == "service.instance.id" && kv[1].Trim().Length > 0)?[1].Trim();
+        var service = Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME");
+        if (instance is null || string.IsNullOrWhiteSpace(service) || instance.StartsWith(service + "-", StringComparison.Ordinal)) return instance;
+        return $"{service}-{instance}";
+    }
 }

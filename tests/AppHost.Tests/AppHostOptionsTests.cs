@@ -1,49 +1,42 @@
-using AppHost.Hosting;
-
 namespace AppHost.Tests;
 
+/// <summary>The run command's switches and their APPHOST_ environment twins, as before the move to Aspire.</summary>
 public sealed class AppHostOptionsTests
 {
     [Fact]
-    public void Defaults_are_the_documented_addresses()
+    public void Defaults_are_the_documented_ports_and_one_inference_node()
     {
-        var options = AppHostOptions.Parse(["--repo", "/srv/platform"]);
+        var options = AppHostOptions.Parse(["--data", "/tmp/x"]);
+
         Assert.Equal(8080, options.GatewayPort);
         Assert.Equal(8081, options.GrpcPort);
         Assert.Equal(18888, options.DashboardPort);
+        Assert.Equal(18889, options.DashboardOtlpPort);
         Assert.Equal(1, options.InferenceNodes);
-        Assert.Equal("/srv/platform/.data", options.DataRoot);
-        Assert.False(options.Quiet);
-        Assert.False(options.NoDemo);
-    }
-
-    [Fact]
-    public void No_demo_switch_alone_turns_the_demo_off()
-    {
-        Assert.True(AppHostOptions.Parse(["--no-demo"]).NoDemo);
-        Assert.True(AppHostOptions.Parse(["--no-demo", "--quiet"]).NoDemo);
-    }
-
-    [Fact]
-    public void Command_line_switches_set_the_options()
-    {
-        var options = AppHostOptions.Parse(["--gateway-port", "9090", "--grpc-port", "9091", "--dashboard-port", "9092",
-            "--inference-nodes", "3", "--data", "/tmp/x", "--quiet"]);
-        Assert.Equal(9090, options.GatewayPort);
-        Assert.Equal(9091, options.GrpcPort);
-        Assert.Equal(9092, options.DashboardPort);
-        Assert.Equal(3, options.InferenceNodes);
         Assert.Equal("/tmp/x", options.DataRoot);
+        Assert.False(options.Quiet);
+    }
+
+    [Fact]
+    public void Switches_and_bare_flags_are_read()
+    {
+        var options = AppHostOptions.Parse(["--gateway-port", "9090", "--inference-nodes", "3", "--quiet", "--trace-sampling", "0.25", "--no-demo"]);
+
+        Assert.Equal(9090, options.GatewayPort);
+        Assert.Equal(3, options.InferenceNodes);
         Assert.True(options.Quiet);
+        Assert.True(options.NoDemo);
+        Assert.Equal(0.25, options.TraceSampling);
     }
 
     [Theory]
-    [InlineData("--gateway-port", "70000", "--gateway-port")]
-    [InlineData("--inference-nodes", "-1", "--inference-nodes")]
-    [InlineData("--dashboard-port", "abc", "abc")]
-    public void Bad_values_are_refused_with_the_switch_named(string name, string value, string expectedInMessage)
+    [InlineData("--gateway-port", "70000", "--gateway-port must be between 0 and 65535")]
+    [InlineData("--inference-nodes", "99", "--inference-nodes must be between 0 and 32")]
+    [InlineData("--trace-sampling", "2", "--trace-sampling must be between 0 and 1")]
+    [InlineData("--gateway-port", "eighty", "Bad argument")]
+    public void A_bad_value_is_one_clear_error(string option, string value, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => AppHostOptions.Parse([name, value]));
-        Assert.Contains(expectedInMessage, error.Message);
+        Assert.False(AppHostOptions.TryParse([option, value], out _, out var error));
+        Assert.Contains(message, error);
     }
 }

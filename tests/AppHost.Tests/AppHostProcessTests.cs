@@ -5,47 +5,97 @@ using TestSupport;
 
 namespace AppHost.Tests;
 
-/// <summary>The AppHost as the run command starts it: a server that cannot start ends it with one clear error, no hang.</summary>
-public sealed class AppHostProcessTests
+/// <summary>
+/// The app host as the run command starts it: a server that cannot start ends the run with one clear error, and
+/// killing the app host outright leaves nothing of the platform running (DCP watches it and stops everything).
+/// </summary>
+public sealed class AppHostProcessTests : IDisposable
 {
+    private readonly string _data = Directory.CreateTempSubdirectory("apphost-process-").FullName;
+    private readonly List<Process> _started = [];
+
     [Fact]
-    public async Task AppHost_exits_with_an_error_naming_postgres_and_its_log_when_postgres_cannot_start()
+    public async Task The_run_ends_with_one_error_naming_postgres_and_its_log_when_postgres_cannot_start()
     {
-        var data = Directory.CreateTempSubdirectory("apphost-pgfail-").FullName;
         using var occupied = new TcpListener(IPAddress.Loopback, 0);
         occupied.Start();
         var port = ((IPEndPoint)occupied.LocalEndpoint).Port;
-        try
-        {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in new[]
-                     {
-                         Path.Combine(AppContext.BaseDirectory, "AppHost.dll"), "--data", data, "--postgres-port", port.ToString(),
-                         "--dashboard-port", "0", "--gateway-port", "0", "--grpc-port", "0", "--quiet",
-                     })
-                info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
+        using var appHost = StartAppHost("--postgres-port", port.ToString(), "--dashboard-port", "0");
+        var stderr = appHost.StandardError.ReadToEndAsync();
+        var stdout = appHost.StandardOutput.ReadToEndAsync();
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await appHost.WaitForExitAsync(timeout.Token);
 
-            var errors = await stderr;
-            Assert.Equal(1, process.ExitCode);
-            Assert.Contains("PostgreSQL failed to start", errors);
-            Assert.Contains(Path.Combine(data, "logs", "postgres.log"), errors);
-            Assert.Empty(ProcessTable.ProcessesMentioning(data));
-            _ = await stdout;
-        }
-        finally
+        var errors = await stderr;
+        Assert.Equal(1, appHost.ExitCode);
+        Assert.Contains("error: PostgreSQL failed to start", errors);
+        Assert.Contains(Path.Combine(_data, "logs", "postgres.log"), errors);
+        Assert.Contains("could not", await File.ReadAllTextAsync(Path.Combine(_data, "logs", "postgres.log")));
+        Assert.DoesNotContain("Platform is running", await stdout);
+        Assert.Empty(await LeftoversAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Killing_the_app_host_with_SIGKILL_leaves_no_process_of_the_platform_within_60_seconds()
+    {
+        using var appHost = StartAppHost("--inference-nodes", "1", "--dashboard-port", FreePort(), "--dashboard-otlp-port", FreePort(),
+            "--gateway-port", FreePort(), "--grpc-port", FreePort());
+        var banner = new TaskCompletionSource();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        appHost.OutputDataReceived += (_, e) => { if (e.Data?.Contains(PlatformFixture.ReadyLine) == true) banner.TrySetResult(); };
+        appHost.ErrorDataReceived += (_, e) => { if (e.Data is not null) errors.Enqueue(e.Data); };
+        appHost.BeginOutputReadLine();
+        appHost.BeginErrorReadLine();
+        await Task.WhenAny(banner.Task, appHost.WaitForExitAsync()).WaitAsync(PlatformFixture.StartTimeout);
+        Assert.False(appHost.HasExited, $"the app host exited before the platform was up: {string.Join(Environment.NewLine, errors)}");
+        Assert.NotEmpty(ServiceProcesses.Find(_data));
+        Assert.NotEmpty(ProcessTable.ProcessesMentioning(_data));
+
+        appHost.Kill(); // SIGKILL: no chance to stop anything itself
+
+        Assert.Empty(await LeftoversAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private Process StartAppHost(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { PlatformFixture.FindAppHost(), "--data", _data, "--no-demo", "--quiet" }.Concat(arguments))
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        _started.Add(process);
+        return process;
+    }
+
+    /// <summary>What still runs for our data folder (services, servers, their init steps) once <paramref name="within"/> has passed.</summary>
+    private async Task<IReadOnlyList<string>> LeftoversAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
         {
-            Directory.Delete(data, recursive: true);
+            var left = ProcessTable.ProcessesMentioning(_data);
+            if (left.Count == 0 || DateTime.UtcNow > deadline) return left;
+            await Task.Delay(500);
         }
+    }
+
+    private static string FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString();
+    }
+
+    public void Dispose()
+    {
+        // A failed test must not leave a platform running: DCP stops what it started once the app host is gone.
+        foreach (var process in _started)
+        {
+            try { process.Kill(); }
+            catch (InvalidOperationException) { } // exited, or disposed by its test
+        }
+        try { Directory.Delete(_data, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

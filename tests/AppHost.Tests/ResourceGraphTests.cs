@@ -1,108 +1,54 @@
-using AppHost.Hosting;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using AppHost.Servers;
 
 namespace AppHost.Tests;
 
-public sealed class ResourceGraphTests
+/// <summary>The application model the app host declares, read through Aspire.Hosting.Testing without starting anything.</summary>
+public sealed class ResourceGraphTests : IDisposable
 {
-    [Fact]
-    public void Servers_start_before_the_projects_that_reference_them_and_dependents_after_their_dependencies()
-    {
-        using var app = new TestApp();
-        var b = app.Builder;
-        // Declared in an order that the graph has to fix.
-        var gateway = b.AddProject("gateway", "Gateway.Service");
-        var deploy = b.AddProject("deploy", "Deploy.Service");
-        var registry = b.AddProject("registry", "Registry.Service");
-        var postgres = b.AddPostgres("postgres");
-        var db = postgres.AddDatabase("registrydb");
-        var messaging = b.AddRabbitMQ("messaging");
-        registry.WithReference(db).WithReference(messaging);
-        deploy.WithReference(registry).WaitFor(messaging);
-        gateway.WithReference(deploy).WaitFor(registry);
-
-        var order = b.BuildModel().StartOrder.Select(r => r.Name).ToList();
-
-        Assert.Equal(["postgres", "messaging", "registry", "deploy", "gateway"], order);
-    }
+    private readonly string _data = Directory.CreateTempSubdirectory("apphost-graph-").FullName;
 
     [Fact]
-    public void Waiting_for_a_database_is_waiting_for_its_server()
+    public async Task Every_service_waits_for_what_it_references_and_servers_wait_for_their_init_step()
     {
-        using var app = new TestApp();
-        var b = app.Builder;
-        var registry = b.AddProject("registry", "Registry.Service");
-        var db = b.AddPostgres("postgres").AddDatabase("registrydb");
-        registry.WaitFor(db);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(
+            ["--data", _data, "--inference-nodes", "2", "--no-demo", "--quiet"]);
+        var resources = builder.Resources.ToDictionary(r => r.Name);
 
-        var model = b.BuildModel();
-
-        Assert.Equal(["postgres"], model.Dependencies[registry.Resource].Select(r => r.Name));
-        Assert.DoesNotContain(model.StartOrder, r => r.Name == "registrydb");
-        Assert.DoesNotContain(model.Instances, i => i.Name == "registrydb");
+        Assert.Superset(
+            new HashSet<string> { "postgres", "postgres-init", "registrydb", "computedb", "deploydb", "gatewaydb", "messaging", "messaging-init", "messaging-epmd", "registry", "compute", "deploy", "inference", "gateway" },
+            resources.Keys.ToHashSet());
+        Assert.IsType<PostgresServerResource>(resources["postgres"]);
+        Assert.IsType<RabbitMqServerResource>(resources["messaging"]);
+        Assert.Equal(["postgres-init"], WaitsFor(resources["postgres"]));
+        Assert.Equal(["messaging-epmd", "messaging-init"], WaitsFor(resources["messaging"]).Order());
+        // Waiting for a database waits for its server too.
+        Assert.Equal(["messaging", "postgres", "registrydb"], WaitsFor(resources["registry"]).Order());
+        Assert.Equal(["compute", "deploydb", "messaging", "postgres", "registry"], WaitsFor(resources["deploy"]).Order());
+        Assert.Equal(["compute"], WaitsFor(resources["inference"]));
+        Assert.Equal(["deploy", "gatewaydb", "messaging", "postgres"], WaitsFor(resources["gateway"]).Order());
+        Assert.Equal(2, resources["inference"].Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+        Assert.All(new[] { "registry", "compute", "deploy", "inference", "gateway" },
+            name => Assert.Equal(["grpc", "http"], ((IResourceWithEndpoints)resources[name]).GetEndpoints().Select(e => e.EndpointName).Order()));
     }
 
     [Fact]
-    public void Resources_that_wait_for_each_other_in_a_cycle_are_refused_with_the_cycle_named()
+    public async Task A_database_connection_string_names_the_server_and_the_database()
     {
-        using var app = new TestApp();
-        var b = app.Builder;
-        var a = b.AddProject("alpha", "Alpha");
-        var beta = b.AddProject("beta", "Beta");
-        var gamma = b.AddProject("gamma", "Gamma");
-        a.WaitFor(beta);
-        beta.WithReference(gamma);
-        gamma.WaitFor(a);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(["--data", _data, "--no-demo"]);
+        var database = (PostgresDatabaseResource)builder.Resources.Single(r => r.Name == "deploydb");
 
-        var error = Assert.Throws<InvalidOperationException>(() => b.BuildModel());
-
-        Assert.Contains("alpha -> beta -> gamma -> alpha", error.Message);
+        // By reference: the port and the password are resolved when the app runs (the password is a secret parameter).
+        Assert.Equal("{postgres.connectionString};Database=deploydb", database.ConnectionStringExpression.ValueExpression);
+        Assert.Equal("Host=127.0.0.1;Port={postgres.bindings.tcp.port};Username=postgres;Password={postgres-password.value}",
+            database.Parent.ConnectionStringExpression.ValueExpression);
+        Assert.True(File.Exists(Path.Combine(_data, "postgres", "password")));
     }
 
-    [Fact]
-    public void A_resource_cannot_wait_for_or_reference_itself()
-    {
-        using var app = new TestApp();
-        var project = app.Builder.AddProject("alpha", "Alpha");
-        Assert.Throws<ArgumentException>(() => project.WaitFor(project));
-        Assert.Throws<ArgumentException>(() => project.WithReference(project));
-    }
+    private static IEnumerable<string> WaitsFor(IResource resource) =>
+        resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Distinct();
 
-    [Fact]
-    public void A_reference_to_a_resource_of_another_application_is_refused()
-    {
-        using var app = new TestApp();
-        using var other = new TestApp();
-        var foreign = other.Builder.AddRabbitMQ("messaging");
-        app.Builder.AddProject("alpha", "Alpha").WithReference(foreign);
-
-        var error = Assert.Throws<InvalidOperationException>(() => app.Builder.BuildModel());
-        Assert.Contains("'messaging'", error.Message);
-    }
-
-    [Fact]
-    public void Two_resources_with_the_same_name_are_refused()
-    {
-        using var app = new TestApp();
-        app.Builder.AddProject("registry", "Registry.Service");
-        Assert.Throws<InvalidOperationException>(() => app.Builder.AddRabbitMQ("registry"));
-    }
-
-    [Theory]
-    [InlineData("Registry")]
-    [InlineData("1st")]
-    [InlineData("has space")]
-    [InlineData("")]
-    public void Resource_names_must_be_lower_case_identifiers(string name)
-    {
-        using var app = new TestApp();
-        Assert.Throws<ArgumentException>(() => app.Builder.AddProject(name, "X"));
-    }
-
-    [Fact]
-    public void A_project_runs_from_its_build_output_in_the_repository()
-    {
-        using var app = new TestApp("--repo", "/srv/platform", "--configuration", "Debug");
-        var project = app.Builder.AddProject("registry", "Registry.Service").Resource;
-        Assert.Equal("/srv/platform/Registry.Service/bin/Debug/net10.0/Registry.Service.dll", project.AssemblyPath);
-    }
+    public void Dispose() => Directory.Delete(_data, recursive: true);
 }

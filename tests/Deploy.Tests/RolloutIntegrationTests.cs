@@ -207,8 +207,8 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         var (startVersion, route) = await RouteAsync();
         Assert.Equal(2, route.Replicas.Count);
 
-        var stoppedGroup = resources[second.Name].Pid ?? throw new InvalidOperationException($"{second.Name} has no process");
-        Signal("STOP", stoppedGroup);
+        var stopped = resources[second.Name].Pid;
+        Signal("STOP", stopped);
         try
         {
             // The second node stops answering: it leaves routing, the deployment stays Healthy on the first.
@@ -238,7 +238,7 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         }
         finally
         {
-            Signal("CONT", stoppedGroup);
+            Signal("CONT", stopped);
         }
 
         // The second node answers again: Healthy on it alone.
@@ -269,10 +269,10 @@ public sealed class RolloutIntegrationTests(TwoNodePlatform fixture) : IClassFix
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/endpoints/{endpoint}")).StatusCode);
     }
 
-    /// <summary>SIGSTOP / SIGCONT to a whole process group (an inference node the AppHost started).</summary>
-    private static void Signal(string signal, int processGroup)
+    /// <summary>SIGSTOP / SIGCONT to an inference node's process (DCP starts every process in one group: not the group).</summary>
+    private static void Signal(string signal, int pid)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, "--", "-" + processGroup]) { UseShellExecute = false })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString()]) { UseShellExecute = false })!;
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }

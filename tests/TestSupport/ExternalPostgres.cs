@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
-using AppHost.Resources;
+using TestSupport.Servers;
 
 namespace TestSupport;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AppHost.Resources;
+using TestSupport.Servers;
 
 namespace TestSupport;
 

@@ -1,28 +1,27 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using AppHost.Resources;
 using ServiceDefaults.Security;
+using TestSupport.Servers;
 
 namespace TestSupport;
 
 /// <summary>
-/// The whole platform, started as the run command starts it (<c>dotnet AppHost.dll</c>) but on free ports and a
-/// throw-away data folder; ready once the dashboard says every resource is healthy. Disposing stops it with SIGTERM.
-/// The AppHost and the services must be built (test.sh builds the solution first).
+/// The whole platform, started as the run command starts it (<c>dotnet AppHost.dll</c>, the Aspire app host) but on
+/// free ports and a throw-away data folder; ready once the app host prints its banner (it does when every service is
+/// healthy) and the gateway answers /health. Disposing stops it with SIGTERM, as Ctrl+C would.
+/// The app host and the services must be built (test.sh builds the solution first).
 /// xUnit wants a single public constructor on a collection fixture: wrap this class (a property holding
 /// <c>new PlatformFixture(…)</c>) to share one platform across test classes.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 {
-    /// <summary>Two cores start PostgreSQL, RabbitMQ and six .NET services; leave room for a busy CI machine.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    /// <summary>Two cores start PostgreSQL, RabbitMQ, DCP, the dashboard and six .NET services; leave room for a busy CI machine.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-    private readonly HashSet<int> _processGroups = [];
+    public const string ReadyLine = "Platform is running";
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly TaskCompletionSource _bannerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _appHost;
     private ProcessLog? _output;
     private int? _exitCode;
@@ -39,6 +38,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
         GatewayHttpUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
         GatewayGrpcUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
         DashboardUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
+        DashboardOtlpPort = PortAllocator.GetFreePort();
     }
 
     public int InferenceNodes { get; }
@@ -48,7 +48,10 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>The gateway's gRPC (h2c) endpoint.</summary>
     public Uri GatewayGrpcUri { get; }
 
+    /// <summary>The Aspire dashboard (its UI needs the browser token; its telemetry API, <see cref="DashboardApiKey"/>).</summary>
     public Uri DashboardUri { get; }
+
+    public int DashboardOtlpPort { get; }
 
     /// <summary>The platform's data folder (<c>.data</c> of the run command).</summary>
     public string DataRoot { get; }
@@ -63,15 +66,12 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public PlatformCredential NodeCredential() =>
         new(File.ReadAllLines(Path.Combine(DataRoot, "internal-key")).First(l => l.Trim().Length > 0).Trim());
 
+    /// <summary>The key of the dashboard's telemetry API (<c>x-api-key</c>), from <c>{data}/dashboard-api-key</c>.</summary>
+    public string DashboardApiKey { get; private set; } = "";
+
     public int AppHostPid => _appHost?.Id ?? throw new InvalidOperationException("The platform is not started.");
 
-    /// <summary>Every process group the AppHost has started so far (refreshed by <see cref="GetResourcesAsync"/>).</summary>
-    public IReadOnlyCollection<int> ProcessGroups
-    {
-        get { lock (_processGroups) return [.. _processGroups]; }
-    }
-
-    /// <summary>The AppHost's console output (every resource's, prefixed), for diagnosing a failure.</summary>
+    /// <summary>The app host's console output, for diagnosing a failure.</summary>
     public string? OutputFile => _output?.FilePath;
 
     /// <summary>An HttpClient on the gateway with the admin key set.</summary>
@@ -79,6 +79,14 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     {
         var client = new HttpClient { BaseAddress = GatewayHttpUri };
         client.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        return client;
+    }
+
+    /// <summary>An HttpClient on the dashboard's telemetry API (<c>/api/telemetry/…</c>) with its key set.</summary>
+    public HttpClient CreateDashboardClient()
+    {
+        var client = new HttpClient { BaseAddress = DashboardUri, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Add("x-api-key", DashboardApiKey);
         return client;
     }
 
@@ -95,11 +103,17 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
         foreach (var a in new[]
                  {
                      appHost, "--data", DataRoot, "--gateway-port", GatewayHttpUri.Port.ToString(), "--grpc-port", GatewayGrpcUri.Port.ToString(),
-                     "--dashboard-port", DashboardUri.Port.ToString(), "--inference-nodes", InferenceNodes.ToString(), "--no-demo",
+                     "--dashboard-port", DashboardUri.Port.ToString(), "--dashboard-otlp-port", DashboardOtlpPort.ToString(),
+                     "--inference-nodes", InferenceNodes.ToString(), "--no-demo", "--quiet",
                  })
             info.ArgumentList.Add(a);
         _appHost = new Process { StartInfo = info };
-        _appHost.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Append(e.Data); };
+        _appHost.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            _output.Append(e.Data);
+            if (e.Data.Contains(ReadyLine, StringComparison.Ordinal)) _bannerSeen.TrySetResult();
+        };
         _appHost.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Append(e.Data, isError: true); };
         _appHost.Start();
         _appHost.BeginOutputReadLine();
@@ -115,20 +129,17 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
             throw;
         }
         AdminKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "admin-key"))).Trim();
+        DashboardApiKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "dashboard-api-key"))).Trim();
     }
 
-    /// <summary>The dashboard's view of every resource.</summary>
-    public async Task<PlatformStatus> GetResourcesAsync(CancellationToken cancellationToken = default)
-    {
-        var status = await _http.GetFromJsonAsync<PlatformStatus>(new Uri(DashboardUri, "/api/resources"), Json, cancellationToken)
-                     ?? throw new InvalidOperationException("The dashboard answered nothing.");
-        lock (_processGroups)
-            foreach (var resource in status.Resources)
-                _processGroups.UnionWith(resource.ProcessGroups);
-        return status;
-    }
+    /// <summary>
+    /// The platform's service processes as they run now, read from /proc: each one the app host started for this data
+    /// folder, by its instance name (<c>registry-abcd1234</c>, found by service name too when it has one instance).
+    /// </summary>
+    public Task<PlatformStatus> GetResourcesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(new PlatformStatus(ServiceProcesses.Find(DataRoot)));
 
-    /// <summary>Stops the platform as Ctrl+C would (SIGTERM to the AppHost) and returns its exit code.</summary>
+    /// <summary>Stops the platform as Ctrl+C would (SIGTERM to the app host) and returns its exit code.</summary>
     public async Task<int> StopAsync()
     {
         if (_exitCode is { } done) return done;
@@ -143,9 +154,8 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _output?.Append("the AppHost did not stop within 2 minutes of SIGTERM: killing it and everything it started", isError: true);
+                _output?.Append("the app host did not stop within 2 minutes of SIGTERM: killing it", isError: true);
                 _appHost.Kill(entireProcessTree: true);
-                foreach (var group in ProcessGroups) Posix.SignalGroup(group, Posix.SIGKILL);
                 await _appHost.WaitForExitAsync(CancellationToken.None);
             }
         }
@@ -169,40 +179,40 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     private async Task WaitUntilReadyAsync()
     {
         var deadline = DateTime.UtcNow + StartTimeout;
-        PlatformStatus? last = null;
         while (true)
         {
             if (_appHost!.HasExited)
-                throw Failure($"the AppHost exited with code {_appHost.ExitCode} before the platform was ready", last);
-            try
-            {
-                last = await GetResourcesAsync();
-                if (last.Error is not null) throw Failure($"the AppHost reported: {last.Error}", last);
-                if (last.Ready) return;
-            }
-            catch (HttpRequestException)
-            {
-                // The dashboard is not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            if (DateTime.UtcNow > deadline) throw Failure($"not ready after {StartTimeout.TotalSeconds:0}s", last);
+                throw Failure($"the app host exited with code {_appHost.ExitCode} before the platform was ready");
+            if (_bannerSeen.Task.IsCompleted && await GatewayHealthyAsync()) return;
+            if (DateTime.UtcNow > deadline) throw Failure($"not ready after {StartTimeout.TotalSeconds:0}s");
             await Task.Delay(500);
         }
     }
 
-    private InvalidOperationException Failure(string reason, PlatformStatus? status)
+    private async Task<bool> GatewayHealthyAsync()
     {
-        var states = status is null ? "(the dashboard never answered)"
-            : string.Join(", ", status.Resources.Select(r => $"{r.Name}={r.State} (restarts {r.Restarts})"));
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(GatewayHttpUri, "/health"));
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private InvalidOperationException Failure(string reason)
+    {
+        var running = string.Join(", ", ServiceProcesses.Find(DataRoot).Select(r => r.Name));
         var tail = string.Join(Environment.NewLine, _output?.Tail(40).Select(l => l.Text) ?? []);
         return new InvalidOperationException(
-            $"The platform did not start: {reason}.{Environment.NewLine}Resources: {states}{Environment.NewLine}" +
+            $"The platform did not start: {reason}.{Environment.NewLine}Services running: {(running.Length == 0 ? "none" : running)}{Environment.NewLine}" +
             $"Logs: {Path.Combine(DataRoot, "logs")} (deleted when the fixture is disposed){Environment.NewLine}Last output:{Environment.NewLine}{tail}");
     }
 
-    private static string FindAppHost()
+    /// <summary>AppHost.dll in its own build folder, beside the metadata that tells it where DCP and the dashboard are.</summary>
+    public static string FindAppHost()
     {
         var configuration = typeof(PlatformFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -216,13 +226,15 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     }
 }
 
-/// <summary>What the dashboard's <c>/api/resources</c> says.</summary>
-public sealed record PlatformStatus(bool Ready, string? Error, IReadOnlyList<PlatformResource> Resources)
+/// <summary>The platform's service processes at one moment.</summary>
+public sealed record PlatformStatus(IReadOnlyList<PlatformResource> Resources)
 {
-    public PlatformResource this[string name] => Resources.FirstOrDefault(r => r.Name == name)
-        ?? throw new KeyNotFoundException($"No resource named '{name}'; there are {string.Join(", ", Resources.Select(r => r.Name))}.");
+    /// <summary>By instance name (<c>inference-ebpqfevc</c>), or by service name (<c>deploy</c>) when the service has one instance.</summary>
+    public PlatformResource this[string name] =>
+        Resources.FirstOrDefault(r => r.Name == name)
+        ?? (Resources.Count(r => r.Service == name) == 1 ? Resources.Single(r => r.Service == name) : null)
+        ?? throw new KeyNotFoundException($"No single service process named '{name}'; there are {string.Join(", ", Resources.Select(r => r.Name))}.");
 }
 
-public sealed record PlatformResource(
-    string Name, string Type, string State, IReadOnlyList<string> Addresses, int Restarts, int? Pid,
-    IReadOnlyList<int> ProcessGroups, int? ExitCode, DateTimeOffset? StartedAt, string? LogFile);
+/// <summary>One service process: its addresses are its own Kestrel endpoints (REST first, then gRPC), not DCP's proxies.</summary>
+public sealed record PlatformResource(string Name, string Service, IReadOnlyList<string> Addresses, int Pid);

@@ -1,4 +1,4 @@
-using AppHost.Resources;
+using TestSupport.Servers;
 
 namespace TestSupport;
 
@@ -9,7 +9,10 @@ public static class ProcessTable
     public static IReadOnlyList<int> LiveProcessesInGroups(IEnumerable<int> processGroups) =>
         processGroups.Distinct().SelectMany(Posix.ProcessesInGroup).Distinct().ToList();
 
-    /// <summary>Live processes whose command line mentions <paramref name="text"/> (a data folder, say), with their command lines.</summary>
+    /// <summary>
+    /// Live processes whose command line, environment or working folder mentions <paramref name="text"/> (a data
+    /// folder, say), with their command lines: services carry it in DataRoot, epmd only in its working folder.
+    /// </summary>
     public static IReadOnlyList<string> ProcessesMentioning(string text)
     {
         var found = new List<string>();
@@ -20,10 +23,24 @@ public static class ProcessTable
             try { commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim(); }
             catch (IOException) { continue; }
             catch (UnauthorizedAccessException) { continue; }
-            if (commandLine.Contains(text, StringComparison.Ordinal) && Posix.IsAlive(pid)) found.Add($"{pid}: {commandLine}");
+            if (Mentions(dir, commandLine, text) && Posix.IsAlive(pid)) found.Add($"{pid}: {commandLine}");
         }
         return found;
     }
 
     public static bool IsAlive(int pid) => Posix.IsAlive(pid);
+
+    private static bool Mentions(string dir, string commandLine, string text)
+    {
+        if (commandLine.Contains(text, StringComparison.Ordinal)) return true;
+        try
+        {
+            if (File.ReadAllText(Path.Combine(dir, "environ")).Contains(text, StringComparison.Ordinal)) return true;
+            return new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget?.StartsWith(text, StringComparison.Ordinal) == true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -1,6 +1,0 @@
-using TestSupport;
-
-namespace AppHost.Tests;
-
-[CollectionDefinition(nameof(InfrastructureCollection))]
-public sealed class InfrastructureCollection : ICollectionFixture<InfrastructureFixture>;

@@ -1,0 +1,187 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TestSupport.Servers;
+
+internal sealed record RabbitMqServerSettings(string RootDirectory)
+{
+    /// <summary>AMQP port; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Erlang distribution port (rabbitmqctl talks to the node through it); 0 picks a free one.</summary>
+    public int DistributionPort { get; init; }
+
+    public string BinDirectory { get; init; } = "/usr/lib/rabbitmq/bin";
+
+    /// <summary>The broker needs 10–15 s on two cores; a slow CI machine gets generous room.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Where the console output goes; null: <c>{RootDirectory}/rabbitmq.log</c>.</summary>
+    public string? LogPath { get; init; }
+}
+
+/// <summary>
+/// A private RabbitMQ node in a folder of ours (mnesia, logs, Erlang cookie and home all inside it), run as the
+/// <c>rabbitmq</c> system user when we are root. Its node name derives from the folder, so one folder keeps its
+/// data across runs while two folders (the platform and a test run) never clash in epmd.
+/// The Erlang port mapper (epmd) it registers with is shared by every node on the machine and outlives them: it is
+/// not ours to stop.
+/// </summary>
+internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog log) : IAsyncDisposable
+{
+    private const string SystemUser = "rabbitmq";
+
+    private ManagedProcess? _process;
+
+    public string RootDirectory { get; } = Path.GetFullPath(settings.RootDirectory);
+
+    public string NodeName { get; } = NodeNameFor(Path.GetFullPath(settings.RootDirectory));
+
+    public int Port { get; private set; } = settings.Port;
+
+    public int DistributionPort { get; private set; } = settings.DistributionPort;
+
+    public string? LogPath => log.FilePath;
+
+    public ManagedProcess? Process => _process;
+
+    /// <summary>The default guest user may connect from loopback only, which is all we listen on.</summary>
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+
+    public static string NodeNameFor(string rootDirectory) =>
+        "platform-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rootDirectory)))[..10] + "@localhost";
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_process is { HasExited: false }) throw new InvalidOperationException("RabbitMQ is already running.");
+        if (Port == 0) Port = PortAllocator.GetFreePort();
+        if (DistributionPort == 0) DistributionPort = PortAllocator.GetFreePort(20000, 50000);
+        await PrepareFoldersAsync();
+        await StopLeftoverNodeAsync();
+
+        log.Append($"starting RabbitMQ node {NodeName} on 127.0.0.1:{Port} (distribution port {DistributionPort})");
+        var environment = new Dictionary<string, string>(CliEnvironment)
+        {
+            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_NODE_PORT"] = Port.ToString(),
+            ["RABBITMQ_DIST_PORT"] = DistributionPort.ToString(),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(RootDirectory, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(RootDirectory, "log"),
+            ["RABBITMQ_LOGS"] = "-", // to stdout, which we capture
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(RootDirectory, "enabled_plugins"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(RootDirectory, "rabbitmq"), // absent: defaults, not /etc/rabbitmq's
+            ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(RootDirectory, "advanced.config"),
+            ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(RootDirectory, "rabbitmq-env.conf"),
+            ["RABBITMQ_PID_FILE"] = PidFile,
+        };
+        _process = ManagedProcess.Start(
+            new ProcessSpec(Path.Combine(settings.BinDirectory, "rabbitmq-server"), [])
+            {
+                RunAsUser = SystemUser,
+                Environment = environment,
+                WorkingDirectory = RootDirectory,
+            },
+            log);
+
+        await WaitUntilReadyAsync(_process, cancellationToken);
+        log.Append("RabbitMQ is ready");
+    }
+
+    /// <summary>rabbitmqctl stop (a clean shutdown), then whatever is left of the process group is killed.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited)
+        {
+            var stop = await RabbitMqCtlAsync(["stop"], TimeSpan.FromSeconds(30));
+            if (!stop.Succeeded) log.Append($"rabbitmqctl stop failed: {stop.Output.Trim()}", isError: true);
+        }
+        await _process.StopAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private string PidFile => Path.Combine(RootDirectory, "rabbitmq.pid");
+
+    /// <summary>The CLI tools must see the node's home (for its Erlang cookie) and name.</summary>
+    private Dictionary<string, string> CliEnvironment => new()
+    {
+        ["HOME"] = Path.Combine(RootDirectory, "home"),
+        ["RABBITMQ_NODENAME"] = NodeName,
+    };
+
+    private Task<Command.Result> RabbitMqCtlAsync(IReadOnlyList<string> arguments, TimeSpan timeout) =>
+        Command.RunAsync(
+            new ProcessSpec(Path.Combine(settings.BinDirectory, "rabbitmqctl"), ["-n", NodeName, .. arguments])
+            {
+                RunAsUser = SystemUser,
+                Environment = CliEnvironment,
+                WorkingDirectory = RootDirectory,
+            },
+            timeout);
+
+    private async Task PrepareFoldersAsync()
+    {
+        foreach (var folder in new[] { "", "home", "mnesia", "log" }) Directory.CreateDirectory(Path.Combine(RootDirectory, folder));
+        Posix.SetMode(RootDirectory, (UnixFileMode)0b111_101_101);
+        var plugins = Path.Combine(RootDirectory, "enabled_plugins");
+        if (!File.Exists(plugins)) await File.WriteAllTextAsync(plugins, "[].\n"); // no plugins: the management UI is not needed
+        await Command.GiveToUserAsync(RootDirectory, SystemUser);
+    }
+
+    /// <summary>A node left running on our folder by an earlier run that was killed would hold our node name: stop it.</summary>
+    private async Task StopLeftoverNodeAsync()
+    {
+        if (!File.Exists(PidFile) || !int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid) || !Posix.IsAlive(pid)) return;
+        log.Append($"a RabbitMQ node (pid {pid}) from an earlier run still uses {RootDirectory}: stopping it", isError: true);
+        var stop = await RabbitMqCtlAsync(["stop"], TimeSpan.FromSeconds(30));
+        if (!stop.Succeeded) Posix.Signal(pid, Posix.SIGKILL);
+    }
+
+    /// <summary>
+    /// Ready when the AMQP port answers the protocol header with a Connection.Start frame. Cheaper than polling
+    /// "rabbitmqctl status", which boots an Erlang VM each time (about a second of CPU on a two-core machine).
+    /// </summary>
+    private async Task WaitUntilReadyAsync(ManagedProcess process, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + settings.StartTimeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+                throw Failure($"the node exited with code {await process.Exited} before it was ready");
+            if (await AnswersAmqpAsync(Port, cancellationToken)) return;
+            if (DateTime.UtcNow > deadline)
+            {
+                await process.StopAsync(TimeSpan.FromSeconds(5));
+                throw Failure($"not ready after {settings.StartTimeout.TotalSeconds:0}s");
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>Sends the AMQP 0-9-1 protocol header and checks that a method frame for Connection.Start (class 10, method 10) comes back.</summary>
+    internal static async Task<bool> AnswersAmqpAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("AMQP\0\0\u0009\u0001"u8.ToArray(), timeout.Token);
+            var header = new byte[11]; // type(1) channel(2) size(4) class(2) method(2)
+            await stream.ReadExactlyAsync(header, timeout.Token);
+            return header[0] == 1 && header[7] == 0 && header[8] == 10 && header[9] == 0 && header[10] == 10;
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException
+                                   || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private ServerStartException Failure(string reason) => new("RabbitMQ", reason, LogPath, log.Tail(15));
+}
