@@ -45,10 +45,11 @@ public sealed class InferenceMetrics : IDisposable
 
     public void Queued(string model, TimeSpan waited) => _queueDuration.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("model", model));
 
-    public void Computed(string model, TimeSpan took, int batchSize)
+    /// <summary>A Run that finished (<paramref name="completed"/>) or was stopped inside ONNX Runtime (its callers gave up).</summary>
+    public void Computed(string model, TimeSpan took, int batchSize, bool completed)
     {
         var tag = new KeyValuePair<string, object?>("model", model);
-        _computeDuration.Record(took.TotalSeconds, tag);
+        _computeDuration.Record(took.TotalSeconds, tag, new KeyValuePair<string, object?>("outcome", completed ? "completed" : "terminated"));
         _batchSize.Record(batchSize, tag);
     }
 

@@ -118,13 +118,16 @@ public sealed class ModelScheduler : IAsyncDisposable
     {
         Interlocked.Increment(ref _computing);
         var started = Stopwatch.GetTimestamp();
+        var completed = false;
         try
         {
-            return _session.Run(inputs, outputs, cancellation);
+            var results = _session.Run(inputs, outputs, cancellation);
+            completed = true;
+            return results;
         }
         finally
         {
-            _metrics.Computed(_model, Stopwatch.GetElapsedTime(started), batchSize);
+            _metrics.Computed(_model, Stopwatch.GetElapsedTime(started), batchSize, completed);
             Interlocked.Decrement(ref _computing);
         }
     }
