@@ -1,3 +1,4 @@
+using AppHost.Servers;
 using System.Diagnostics;
 using System.Reflection;
 using ServiceDefaults.Security;
@@ -35,10 +36,10 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
         InferenceNodes = inferenceNodes;
         DataRoot = Directory.CreateTempSubdirectory("platform-e2e-").FullName;
         Posix.SetMode(DataRoot, (UnixFileMode)0b111_101_101);
-        GatewayHttpUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
-        GatewayGrpcUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
-        DashboardUri = new Uri($"http://127.0.0.1:{PortAllocator.GetFreePort()}");
-        DashboardOtlpPort = PortAllocator.GetFreePort();
+        GatewayHttpUri = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        GatewayGrpcUri = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        DashboardUri = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        DashboardOtlpPort = FreePort.Next();
     }
 
     public int InferenceNodes { get; }

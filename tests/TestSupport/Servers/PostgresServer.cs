@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using AppHost.Servers;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -68,7 +68,7 @@ internal sealed partial class PostgresServer(PostgresServerSettings settings, Pr
         Directory.CreateDirectory(RootDirectory);
         Posix.SetMode(RootDirectory, (UnixFileMode)0b111_101_101);
         Password = LoadOrCreatePassword(RootDirectory);
-        if (Port == 0) Port = PortAllocator.GetFreePort();
+        if (Port == 0) Port = FreePort.Next();
 
         await InitializeClusterAsync(cancellationToken);
         await StopLeftoverServerAsync();
@@ -152,13 +152,13 @@ internal sealed partial class PostgresServer(PostgresServerSettings settings, Pr
     private async Task WaitUntilReadyAsync(ManagedProcess process, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + settings.StartTimeout;
-        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (process.HasExited)
                 throw Failure($"the server exited with code {process.Exited.Result} before it was ready");
-            if (IsReady(pidFile) && await AcceptsConnectionsAsync(Port, cancellationToken)) return;
+            if (await ServerWireProbes.IsPostmasterReadyAsync(DataDirectory, cancellationToken) &&
+                await ServerWireProbes.AcceptsAsync(Port, cancellationToken)) return;
             if (DateTime.UtcNow > deadline)
             {
                 await process.StopAsync(TimeSpan.FromSeconds(5));
@@ -168,32 +168,7 @@ internal sealed partial class PostgresServer(PostgresServerSettings settings, Pr
         }
     }
 
-    private static bool IsReady(string pidFile)
-    {
-        try
-        {
-            // Line 8 of postmaster.pid is the postmaster's status: "starting", "ready", "stopping".
-            var lines = File.ReadAllLines(pidFile);
-            return lines.Length >= 8 && lines[7].Trim() == "ready";
-        }
-        catch (IOException) { return false; }
-    }
 
-    internal static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 
     private async Task<string> PsqlAsync(string sql, CancellationToken cancellationToken)
     {

@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using AppHost.Servers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -55,8 +55,8 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_process is { HasExited: false }) throw new InvalidOperationException("RabbitMQ is already running.");
-        if (Port == 0) Port = PortAllocator.GetFreePort();
-        if (DistributionPort == 0) DistributionPort = PortAllocator.GetFreePort(20000, 50000);
+        if (Port == 0) Port = FreePort.Next();
+        if (DistributionPort == 0) DistributionPort = FreePort.Next(20000, 50000);
         await PrepareFoldersAsync();
         await StopLeftoverNodeAsync();
 
@@ -151,7 +151,7 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
             cancellationToken.ThrowIfCancellationRequested();
             if (process.HasExited)
                 throw Failure($"the node exited with code {await process.Exited} before it was ready");
-            if (await AnswersAmqpAsync(Port, cancellationToken)) return;
+            if (await ServerWireProbes.AnswersAmqpAsync(Port, cancellationToken)) return;
             if (DateTime.UtcNow > deadline)
             {
                 await process.StopAsync(TimeSpan.FromSeconds(5));
@@ -161,27 +161,6 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
         }
     }
 
-    /// <summary>Sends the AMQP 0-9-1 protocol header and checks that a method frame for Connection.Start (class 10, method 10) comes back.</summary>
-    internal static async Task<bool> AnswersAmqpAsync(int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("AMQP\0\0\u0009\u0001"u8.ToArray(), timeout.Token);
-            var header = new byte[11]; // type(1) channel(2) size(4) class(2) method(2)
-            await stream.ReadExactlyAsync(header, timeout.Token);
-            return header[0] == 1 && header[7] == 0 && header[8] == 10 && header[9] == 0 && header[10] == 10;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or EndOfStreamException
-                                   || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 
     private ServerStartException Failure(string reason) => new("RabbitMQ", reason, LogPath, log.Tail(15));
 }
