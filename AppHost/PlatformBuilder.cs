@@ -56,9 +56,11 @@ internal static class PlatformBuilder
         this IDistributedApplicationBuilder builder, string name, AppHostOptions options, int? httpPort = null, int? grpcPort = null)
         where TProject : IProjectMetadata, new()
     {
+        // A fixed port is the front door (the gateway's): the service listens on it itself. DCP's proxy in front would
+        // add a hop to every scoring request, and a single instance has nothing to balance.
         var service = builder.AddProject<TProject>(name, launchProfileName: null)
-            .WithHttpEndpoint(port: httpPort is > 0 ? httpPort : null, name: "http")
-            .WithHttpEndpoint(port: grpcPort is > 0 ? grpcPort : null, name: "grpc")
+            .WithHttpEndpoint(port: httpPort is > 0 ? httpPort : null, name: "http", isProxied: httpPort is not > 0)
+            .WithHttpEndpoint(port: grpcPort is > 0 ? grpcPort : null, name: "grpc", isProxied: grpcPort is not > 0)
             .WithHttpHealthCheck("/health", endpointName: "http");
         var http = service.GetEndpoint("http");
         var grpc = service.GetEndpoint("grpc");

@@ -19,6 +19,7 @@ internal static class PlatformRunExtensions
         services.AddSingleton(options);
         services.AddEventingSubscriber<DashboardApiKey>();
         services.AddEventingSubscriber<ServerFailureWatcher>();
+        services.AddEventingSubscriber<CrashedServiceRestarter>();
         services.AddHostedService<PlatformReady>();
         return services;
     }
