@@ -21,7 +21,7 @@ public static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClientFaultExceptionHandler>();
         builder.Services.AddServiceAddresses();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilience());
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddPlatformResilience());
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Http;
 
 namespace ServiceDefaults.Tests;
@@ -17,11 +18,20 @@ public class ResilienceTests
         }
     }
 
+    /// <summary>A client configured as every service's clients are, with <paramref name="inner"/> in place of the network.</summary>
+    private static HttpClient ClientOver(HttpMessageHandler inner)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("test", c => c.BaseAddress = new Uri("http://127.0.0.1:1/"))
+            .AddPlatformResilience()
+            .ConfigurePrimaryHttpMessageHandler(() => inner);
+        return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient("test");
+    }
+
     private static (HttpClient Client, CountingHandler Inner) ClientAnswering(HttpStatusCode status)
     {
         var inner = new CountingHandler(status);
-        var handler = new ResilienceHandler(ResilienceExtensions.CreatePipeline()) { InnerHandler = inner };
-        return (new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1:1/") }, inner);
+        return (ClientOver(inner), inner);
     }
 
     [Theory]
@@ -74,8 +84,7 @@ public class ResilienceTests
     public async Task A_call_that_outlasts_its_attempt_timeout_fails_as_an_HttpClient_timeout_does()
     {
         // POST: sent once, so the test waits one attempt timeout (10 s), not four.
-        var handler = new ResilienceHandler(ResilienceExtensions.CreatePipeline()) { InnerHandler = new SilentHandler() };
-        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1:1/"), Timeout = Timeout.InfiniteTimeSpan };
+        using var client = ClientOver(new SilentHandler());
 
         var error = await Assert.ThrowsAsync<TaskCanceledException>(() => client.PostAsync("x", null));
 
