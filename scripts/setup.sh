@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk locales)
+DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk locales chromium)
 
 log() { printf '[setup] %s\n' "$*"; }
 

@@ -54,6 +54,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 
     public int DashboardOtlpPort { get; }
 
+    /// <summary>The dashboard's login URL with its browser token, as the banner prints it for the user.</summary>
+    public Uri? DashboardLoginUri { get; private set; }
+
     /// <summary>The platform's data folder (<c>.data</c> of the run command).</summary>
     public string DataRoot { get; }
 
@@ -114,6 +117,8 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
             if (e.Data is null) return;
             _output.Append(e.Data);
             if (e.Data.Contains(ReadyLine, StringComparison.Ordinal)) _bannerSeen.TrySetResult();
+            if (e.Data.IndexOf("/login?t=", StringComparison.Ordinal) is > 0 && e.Data.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1] is var url
+                && Uri.TryCreate(url, UriKind.Absolute, out var login)) DashboardLoginUri = login;
         };
         _appHost.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Append(e.Data, isError: true); };
         _appHost.Start();
