@@ -75,7 +75,7 @@ public sealed class FileCheck(string file)
         var node = Get(parent, name, prefix, false);
         if (node is null) return null;
         double value;
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number) value = v.GetValue<double>();
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number) value = double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
         else if (node is JsonValue s && s.GetValueKind() == JsonValueKind.String && double.TryParse(s.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)) value = parsed;
         else
         {
@@ -84,9 +84,12 @@ public sealed class FileCheck(string file)
         }
         if (value < min || value > max || (exclusiveMin && value <= min))
         {
-            Add(Join(prefix, name), max == double.MaxValue
-                ? $"must be {(exclusiveMin ? "greater than" : "at least")} {min.ToString(CultureInfo.InvariantCulture)} (got {value.ToString(CultureInfo.InvariantCulture)})."
-                : $"must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)} (got {value.ToString(CultureInfo.InvariantCulture)}).");
+            var upper = max == double.MaxValue ? "" : $" and at most {max.ToString(CultureInfo.InvariantCulture)}";
+            Add(Join(prefix, name), exclusiveMin
+                ? $"must be greater than {min.ToString(CultureInfo.InvariantCulture)}{upper} (got {value.ToString(CultureInfo.InvariantCulture)})."
+                : max == double.MaxValue
+                    ? $"must be at least {min.ToString(CultureInfo.InvariantCulture)} (got {value.ToString(CultureInfo.InvariantCulture)})."
+                    : $"must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)} (got {value.ToString(CultureInfo.InvariantCulture)}).");
             return null;
         }
         return value;

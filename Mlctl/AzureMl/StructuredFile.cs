@@ -35,6 +35,11 @@ public static class StructuredFile
         {
             throw new FileValidationException(path, $"(line {ex.Start.Line})", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner gives up this way on some unterminated constructs (an open [ or {).
+            throw new FileValidationException(path, "(line ?)", $"is not valid YAML: {ex.Message}");
+        }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new FileValidationException(path, "(file)", "must hold one YAML document with a mapping of fields at the top.");
         return (JsonObject)Convert(root, path, "")!;

@@ -27,11 +27,17 @@ public sealed class MlctlEnvironment(Func<string, string?> variables, string cur
     /// <summary>A path as the user wrote it, relative to the working folder.</summary>
     public string Resolve(string path) => Path.GetFullPath(path, CurrentDirectory);
 
-    private static IAnsiConsole Create(TextWriter writer, bool interactive) => AnsiConsole.Create(new AnsiConsoleSettings
+    private static IAnsiConsole Create(TextWriter writer, bool interactive)
     {
-        Out = new AnsiConsoleOutput(writer),
-        Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        // Redirected output is read by scripts and grep: one message per line, not wrapped at 80 columns.
+        if (!interactive) console.Profile.Width = 4096;
+        return console;
+    }
 }

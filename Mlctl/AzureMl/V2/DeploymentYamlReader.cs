@@ -165,16 +165,16 @@ public static class DeploymentYamlReader
             var conda = check.String(inline, "conda_file", at);
             var image = check.String(inline, "image", at);
             check.String(inline, "version", at);
-            if (conda is null && !check.Has("environment.conda_file"))
-            {
-                check.Add("environment.conda_file", "is required: the platform builds Python environments from a conda file, it does not run images on their own.");
-                return null;
-            }
             if (image is not null)
             {
                 if (!image.StartsWith("mcr.microsoft.com/azureml/", StringComparison.OrdinalIgnoreCase))
                     check.Add("environment.image", $"'{image}' is a custom image, which this platform cannot run: use an Azure ML base image (mcr.microsoft.com/azureml/…) with conda_file.");
                 else warnings.Add($"environment.image: {image} is not pulled; the conda file is built on the platform's own Python.");
+            }
+            if (conda is null && !check.Has("environment.conda_file"))
+            {
+                check.Add("environment.conda_file", "is required: the platform builds Python environments from a conda file, it does not run images on their own.");
+                return null;
             }
             var condaPath = check.ExistingPath(conda, "environment.conda_file", check.Folder, file: true);
             return condaPath is null ? null : new EnvironmentSource.FromFile(condaPath, check.String(inline, "name", at) ?? $"{endpoint}-{name}-env");
@@ -192,13 +192,15 @@ public static class DeploymentYamlReader
         var resources = check.Object(yaml, "resources");
         if (instanceType is not null && resources is not null)
             check.Add("resources", "cannot be given with instance_type: size the deployment one way.");
-        if (instanceType is not null)
-        {
-            if (VmCatalogue.Find(instanceType) is { } size) return (size.VCpus, size.MemoryGb, size.Gpus);
-            check.Add("instance_type", $"'{instanceType}' is not in the platform's VM catalogue; known: {string.Join(", ", VmCatalogue.All.Select(s => s.Name))}.");
-            return (null, null, null);
-        }
-        if (resources is null) return (null, null, null);
+        var requested = resources is null ? (null, null, null) : ReadResources(check, resources);
+        if (instanceType is null) return requested;
+        if (VmCatalogue.Find(instanceType) is { } size) return (size.VCpus, size.MemoryGb, size.Gpus);
+        check.Add("instance_type", $"'{instanceType}' is not in the platform's VM catalogue; known: {string.Join(", ", VmCatalogue.All.Select(s => s.Name))}.");
+        return (null, null, null);
+    }
+
+    private static (double? Cpu, double? Memory, int? Gpus) ReadResources(FileCheck check, JsonObject resources)
+    {
         check.OnlyKnown(resources, "resources", ["requests", "limits"]);
         var requests = check.Object(resources, "requests", "resources");
         if (check.Object(resources, "limits", "resources") is not null)
