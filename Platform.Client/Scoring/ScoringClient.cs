@@ -49,12 +49,14 @@ public sealed class ScoringClient
     public Task<ScoreResult> ScoreAsync(string endpoint, object data, string? credential, string? deployment = null, CancellationToken ct = default) =>
         ScoreJsonAsync(endpoint, JsonSerializer.Serialize(new { data }, ApiConnection.Json), credential, deployment, ct);
 
-    /// <summary><c>GET /endpoints/{name}</c>: true when at least one deployment is Healthy (200), false on 503.</summary>
-    public async Task<bool> IsHealthyAsync(string endpoint, CancellationToken ct = default)
+    /// <summary><c>GET /endpoints/{name}</c> with the endpoint's key or token: true when at least one deployment is Healthy (200), false on 503.</summary>
+    public async Task<bool> IsHealthyAsync(string endpoint, string? credential, CancellationToken ct = default)
     {
+        var message = new HttpRequestMessage(HttpMethod.Get, $"/endpoints/{ApiConnection.Segment(endpoint)}");
+        ApiConnection.SetBearer(message, credential);
         try
         {
-            using var _ = await _api.SendRawAsync(new HttpRequestMessage(HttpMethod.Get, $"/endpoints/{ApiConnection.Segment(endpoint)}"), ct);
+            using var _ = await _api.SendRawAsync(message, ct);
             return true;
         }
         catch (PlatformUnavailableException)
