@@ -35,8 +35,17 @@ public sealed class PlanRunner(PlatformClient platform, CommandContext context)
                     spec = spec with { Environment = $"{r.Name}:{r.Version}" };
                     break;
                 case EnvironmentSource.FromFile f:
-                    var env = await context.WithUploadProgressAsync($"Creating environment {f.Name}", p =>
-                        platform.Environments.CreateAsync(new CreateEnvironmentRequest(f.Name, f.Path), p, ct));
+                    EnvironmentVersion env;
+                    try
+                    {
+                        env = await context.WithUploadProgressAsync($"Creating environment {f.Name}", p =>
+                            platform.Environments.CreateAsync(new CreateEnvironmentRequest(f.Name, f.Path), p, ct));
+                    }
+                    catch (PlatformNotFoundException)
+                    {
+                        throw new FileValidationException(plan.SourceFile, "environment",
+                            "this platform has no environments (POST /api/v1/environments answered 404): it cannot build a conda file.");
+                    }
                     context.Note($"Environment {env.Id} created.");
                     spec = spec with { Environment = env.Id };
                     break;

@@ -9,7 +9,12 @@ public sealed record Column(string Header, string Path)
     {
         var node = row;
         foreach (var part in Path.Split('.'))
-            node = node is JsonObject o ? o[part] : null;
+            node = node switch
+            {
+                JsonObject o => o[part],
+                JsonArray a when part == "length" => JsonValue.Create(a.Count),
+                _ => null,
+            };
         return node switch
         {
             null => "",
