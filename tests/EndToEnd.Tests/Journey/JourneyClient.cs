@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Platform.Client;
 using TestSupport;
 
 namespace EndToEnd.Tests.Journey;
@@ -15,6 +16,12 @@ public sealed class JourneyClient(PlatformFixture platform) : IDisposable
     public HttpClient Admin { get; } = platform.CreateAdminClient();
 
     public HttpClient Data { get; } = new() { BaseAddress = platform.GatewayHttpUri, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The SDK on the same platform: the steps a user takes go through it.</summary>
+    public PlatformClient Sdk { get; } = new(new PlatformClientOptions
+    {
+        BaseAddress = platform.GatewayHttpUri, GrpcAddress = platform.GatewayGrpcUri, AdminKey = platform.AdminKey,
+    });
 
     public static string ModelsDirectory { get; } = MakeModels();
 
@@ -51,18 +58,8 @@ public sealed class JourneyClient(PlatformFixture platform) : IDisposable
         return output.Trim();
     }
 
-    public async Task<int> RegisterModelAsync(string name, string file)
-    {
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(name), "name" },
-            { new StringContent("journey test model"), "description" },
-            { new StreamContent(File.OpenRead(file)), "file", "model.onnx" },
-        };
-        using var response = await Admin.PostAsync("/api/v1/models", form);
-        await EnsureAsync(response, HttpStatusCode.Created);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32();
-    }
+    public async Task<int> RegisterModelAsync(string name, string file) =>
+        (await Sdk.Models.RegisterAsync(new RegisterModelRequest(name, [file]) { Description = "journey test model" })).Version;
 
     public async Task PutAsync(string path, object body)
     {
@@ -83,14 +80,10 @@ public sealed class JourneyClient(PlatformFixture platform) : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    public async Task DeployAsync(string endpoint, string deployment, string model, bool isDefault = false)
-    {
-        await PutAsync($"/api/v1/endpoints/{endpoint}/deployments/{deployment}", new
-        {
-            model, compute = "local", instanceCount = 1, cpuCores = 0.5, memoryGb = 0.5, isDefault,
-        });
-        await WaitHealthyAsync(endpoint, deployment, model);
-    }
+    public async Task DeployAsync(string endpoint, string deployment, string model, bool isDefault = false) =>
+        await Sdk.Deployments.CreateOrUpdateAndWaitAsync(endpoint, deployment,
+            new DeploymentSpec { Model = model, Compute = "local", InstanceCount = 1, CpuCores = 0.5, MemoryGb = 0.5, IsDefault = isDefault },
+            timeout: TimeSpan.FromMinutes(3));
 
     public async Task<JsonElement> WaitHealthyAsync(string endpoint, string deployment, string model)
     {
@@ -172,5 +165,6 @@ public sealed class JourneyClient(PlatformFixture platform) : IDisposable
     {
         Admin.Dispose();
         Data.Dispose();
+        Sdk.Dispose();
     }
 }

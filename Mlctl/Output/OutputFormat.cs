@@ -1,0 +1,8 @@
+namespace Mlctl.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Json,
+    Yaml,
+}

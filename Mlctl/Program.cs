@@ -1,0 +1,3 @@
+using Mlctl.Cli;
+
+return await MlctlApp.RunAsync(args, MlctlEnvironment.FromProcess());
