@@ -244,26 +244,27 @@ def profile(args, paths, pids, serving, body_file):
             c.wait(timeout=30)
         switches = {p: context_switches(pids[p]) - switches_before[p] for p in serving[name]}
         out, _ = load.communicate(timeout=30)
-        # Then a CPU sampling trace of each process under the same load.
+        # Then a CPU profile of each process under the same load: perf (kernel and native frames, and JIT-compiled
+        # methods when the process runs with DOTNET_PerfMapEnabled=1). EventPipe's sampler (dotnet-trace) samples
+        # every thread, waiting or not, and on this path shows mostly threads waiting for work.
         for p in serving[name]:
             load = subprocess.Popen(["wrk", "-t", "2", "-c", "32", "-d", f"{seconds + 4}s", "-s", os.path.join(args.out, "post.lua"), url],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             time.sleep(2)
-            trace = os.path.join(args.out, f"trace-{name}-{p}.nettrace")
-            subprocess.run([os.path.join(tools, "dotnet-trace"), "collect", "-p", str(pids[p]), "--profile", "dotnet-sampled-thread-time",
-                            "--duration", f"00:00:00:{seconds:02d}", "-o", trace], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            data = os.path.join(args.out, f"perf-{name}-{p}.data")
+            subprocess.run(["perf", "record", "-F", "1999", "-g", "-p", str(pids[p]), "-o", data, "--", "sleep", str(seconds)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             load.wait(timeout=60)
-            report_file = os.path.join(args.out, f"trace-{name}-{p}.txt")
-            with open(report_file, "w") as f:
-                for extra in ([], ["--inclusive"]):
-                    f.write(subprocess.run([os.path.join(tools, "dotnet-trace"), "report", trace, "topN", "-n", "40", *extra],
+            with open(os.path.join(args.out, f"perf-{name}-{p}.txt"), "w") as f:
+                for sort in ("dso", "dso,sym"):
+                    f.write(subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-g", "none", "--percent-limit", "0.4"],
                                            capture_output=True, text=True).stdout)
         rps = float(next((l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec:")), "nan"))
         print(f"profile {name} path at c=32: {rps:.0f} req/s; context switches per request: "
               + ", ".join(f"{p}={v / (rps * (seconds + 1)):.2f}" for p, v in switches.items()))
         for p in serving[name]:
             print(f"  {p}: " + counters_per_request(os.path.join(args.out, f"counters-{name}-{p}.json"), rps)
-                  + f"  (trace: out/trace-{name}-{p}.txt)")
+                  + f"  (CPU profile: out/perf-{name}-{p}.txt)")
 
 
 def counters_per_request(path, rps):

@@ -28,4 +28,6 @@ raw="$root/bench/inference/out/bin/Inference.Bench.dll"
 if [[ ! -f "$raw" || -n "${BENCH_REBUILD:-}" ]]; then
   dotnet build "$root/bench/inference/Inference.Bench.csproj" -c Release -nodeReuse:false -v q -clp:ErrorsOnly -o "$root/bench/inference/out/bin" > "$out/build-raw.log" 2>&1 || { cat "$out/build-raw.log"; exit 1; }
 fi
+# Profiling: JIT-compiled methods get names in perf's profile (the AppHost passes its environment to the services).
+[[ " $* " == *" --profile "* ]] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 exec /usr/bin/python3 "$here/bench.py" --root "$root" --model "$out/iris.onnx" --out "$out" --peer-modules "$peer/node_modules" --raw-bench "$raw" "$@"
