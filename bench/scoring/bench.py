@@ -84,8 +84,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds over the paths per concurrency")
     ap.add_argument("--warmup", type=int, default=8, help="seconds of load on each path before measuring")
     ap.add_argument("--with-dcp-proxy", action="store_true", help="also measure the gateway through DCP's proxy")
+    ap.add_argument("--trace-sampling", default="0.01",
+                    help="the AppHost's --trace-sampling for every service (its default, 1.0, records and exports every request's spans)")
     ap.add_argument("--profile", action="store_true",
-                    help="after the measurements, profile node and gateway under c=32 load (dotnet-counters, dotnet-trace, context switches)")
+                    help="after the measurements, profile node and gateway under c=32 load (dotnet-counters, perf, context switches)")
     ap.add_argument("--gateway-variant", action="append", default=[],
                     help="LABEL:KEY=VALUE[,KEY=VALUE]: also measure a second gateway process with these settings")
     args = ap.parse_args()
@@ -98,7 +100,8 @@ def main():
     log = open(os.path.join(args.out, "apphost.log"), "w")
     apphost = subprocess.Popen(
         ["dotnet", os.path.join(args.root, "AppHost/bin/Release/net10.0/AppHost.dll"), "--data", data_root, "--no-demo",
-         "--gateway-port", str(gw_port), "--grpc-port", str(grpc_port), "--dashboard-port", str(dash_port), "--inference-nodes", "1"],
+         "--gateway-port", str(gw_port), "--grpc-port", str(grpc_port), "--dashboard-port", str(dash_port), "--inference-nodes", "1",
+         "--trace-sampling", args.trace_sampling],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     extra_procs = []
     try:
@@ -222,7 +225,7 @@ def context_switches(pid):
 
 def profile(args, paths, pids, serving, body_file):
     """Per request under c=32 load on the node and gateway paths: allocations, thread-pool work items, lock contentions
-    and context switches of each serving process (dotnet-counters, /proc), and the hottest methods (dotnet-trace)."""
+    and context switches of each serving process (dotnet-counters, /proc), and where the CPU goes (perf)."""
     tools = os.path.expanduser("~/.dotnet/tools")
     seconds = 8
     for name in [n for n in ("node", "gateway") if n in paths]:
@@ -315,7 +318,7 @@ def run_raw(args):
 def report(args, results, raw, load_before, load_after, paths):
     print(f"scoring benchmark: iris MLP (4 -> 3), {len(ROWS)} rows per request as JSON, wrk, {args.rounds}x{args.duration}s per path and "
           f"concurrency, paths alternating; {os.cpu_count()} cores shared by wrk and every server")
-    print(f"load average before: {load_before}, after: {load_after}")
+    print(f"load average before: {load_before}, after: {load_after}; trace sampling {args.trace_sampling}")
     print(f"{'c':>3} {'path':>12} {'req/s':>9} {'p50 us':>8} {'p99 us':>8} {'CPU us/req':>11} {'non-2xx':>8}  per round: req/s, p50; CPU by process")
     for c in (1, 32):
         if c in raw:
