@@ -29,6 +29,15 @@ public sealed class InferenceOptions
     /// <summary>How often the node heartbeats to Compute when Compute's address is configured.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Run Kestrel's transport and application continuations on the thread that completed the I/O instead of queueing
+    /// them to the thread pool (Extensions/NodeTransport.cs). Read at start.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>Run socket completions on the socket engine's threads (one per core) instead of the thread pool. Read at start.</summary>
+    public bool InlineSocketCompletions { get; set; } = true;
+
     /// <summary>"inference-ebpqfevc": the service name and the replica's suffix, as the dashboard lists the replica.</summary>
     private static string? InstanceName()
     {

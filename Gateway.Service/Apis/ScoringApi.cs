@@ -1,7 +1,9 @@
 using Gateway.Service.Auth;
+using Gateway.Service.Configuration;
 using Gateway.Service.Proxy;
 using Gateway.Service.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Service.Apis;
 
@@ -11,7 +13,11 @@ public static class ScoringApi
     public static IEndpointRouteBuilder MapScoringApi(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapGroup("/endpoints/{name}").WithTags("Scoring");
-        endpoints.MapPost("/score", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.Score));
+        // Ours or YARP's forwarder (GatewayOptions.Forwarder; bench/scoring measures both): chosen once, at start.
+        if (app.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.Forwarder == "yarp")
+            endpoints.MapPost("/score", (HttpContext context, string name, YarpScoringForwarder forwarder) => forwarder.ForwardAsync(context, name));
+        else
+            endpoints.MapPost("/score", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.Score));
         endpoints.MapGet("/", GetHealthAsync);
         endpoints.MapGet("/swagger.json", GetSwaggerAsync);
         return app;

@@ -48,6 +48,8 @@ public static class GatewayServiceExtensions
         builder.Services.AddSingleton<MirrorStatistics>();
         builder.Services.AddSingleton<MirrorDispatcher>();
         builder.Services.AddSingleton<ScoringForwarder>();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<YarpScoringForwarder>();
         builder.Services.AddSingleton<ControlPlaneForwarder>();
         return builder;
     }

@@ -141,9 +141,11 @@ public sealed class ScoringForwarder(
     private static async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, NodeRoute route, string endpointName, CancellationToken cancellationToken)
     {
         context.Response.StatusCode = (int)response.StatusCode;
-        if (response.Headers.RetryAfter is { } retryAfter) context.Response.Headers.RetryAfter = retryAfter.ToString();
+        // Headers are passed on as the node wrote them: read unparsed (the typed getters parse into header objects
+        // only for us to format them back, per request).
+        if (response.Headers.NonValidated.TryGetValues("Retry-After", out var retryAfter)) context.Response.Headers.RetryAfter = retryAfter.ToString();
         var contentHeaders = response.Content.Headers;
-        if (contentHeaders.ContentType is { } type) context.Response.ContentType = type.ToString();
+        if (contentHeaders.NonValidated.TryGetValues("Content-Type", out var type)) context.Response.ContentType = type.ToString();
 
         if (route == NodeRoute.V2Infer && response.IsSuccessStatusCode)
         {

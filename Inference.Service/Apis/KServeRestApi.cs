@@ -118,9 +118,8 @@ public static class KServeRestApi
         var response = context.Response;
         if (!binary.Any(b => b))
         {
-            response.ContentType = "application/json";
-            await using var direct = new Utf8JsonWriter(response.BodyWriter);
-            KServeJson.WriteResponse(direct, model.Name, model.Version, request.Id, outputs, binary);
+            JsonAnswer.Write(response, (model, request, outputs, binary),
+                static (writer, a) => KServeJson.WriteResponse(writer, a.model.Name, a.model.Version, a.request.Id, a.outputs, a.binary));
             return;
         }
 

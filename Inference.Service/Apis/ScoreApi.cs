@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Inference.Service.Models;
 using Inference.Service.Protocol;
 
@@ -20,9 +19,7 @@ public static class ScoreApi
         try
         {
             var (_, outputs) = await executor.InferAsync(model, loaded => ScoreJson.ReadRequest(body.Memory.Span, loaded.Inputs), null, cancellation);
-            context.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            ScoreJson.WriteResponse(writer, outputs);
+            JsonAnswer.Write(context.Response, outputs, ScoreJson.WriteResponse);
             return TypedResults.Empty;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)

@@ -17,6 +17,7 @@ public static class InferenceNodeExtensions
     public static IHostApplicationBuilder AddInferenceNode(this IHostApplicationBuilder builder)
     {
         ReserveThreadsBesideBlockingRuns();
+        builder.AddNodeTransport();
         builder.AddValidatedOptions<InferenceOptions>(InferenceOptions.Section);
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<ModelRepository>();

@@ -12,6 +12,9 @@ public static class TensorJson
     /// <summary>Values read from a JSON array: raw little-endian bytes (or strings) plus the shape the nesting implied.</summary>
     public readonly record struct Values(byte[] Bytes, string[]? Strings, long[] NestedShape, long Count);
 
+    /// <summary>Utf8JsonReader's default maximum depth: no JSON it reads nests arrays deeper.</summary>
+    private const int MaxNesting = 64;
+
     /// <summary>Reads a (possibly nested) array of <paramref name="type"/> values; the reader is on its first token and ends on its last.</summary>
     public static Values Read(ref Utf8JsonReader reader, TensorElementType type, string field)
     {
@@ -20,8 +23,11 @@ public static class TensorJson
             throw InvalidInferenceRequestException.For(field, $"Element type {type} cannot be carried in JSON.");
         var buffer = new ElementBuffer(size);
         List<string>? strings = type == TensorElementType.String ? [] : null;
-        var shape = new List<long>();
-        var counts = new List<long>();
+        // Per nesting depth: the length the first array closed there fixed (-1 until then), and the running count of
+        // the array open there. On the stack: the reader refuses JSON nested deeper than MaxNesting anyway.
+        Span<long> shape = stackalloc long[MaxNesting];
+        Span<long> counts = stackalloc long[MaxNesting];
+        var dims = 0;
         var leafDepth = -1;
         var depth = 0;
         try
@@ -31,9 +37,11 @@ public static class TensorJson
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartArray:
+                        if (depth == MaxNesting)
+                            throw InvalidInferenceRequestException.For(field, $"Arrays are nested deeper than {MaxNesting} levels.");
                         if (depth > 0) counts[depth - 1]++;
-                        if (counts.Count == depth) counts.Add(0); else counts[depth] = 0;
-                        if (shape.Count == depth) shape.Add(-1);
+                        counts[depth] = 0;
+                        if (dims == depth) shape[dims++] = -1;
                         depth++;
                         break;
                     case JsonTokenType.EndArray:
@@ -63,7 +71,7 @@ public static class TensorJson
             while (depth > 0 && reader.Read());
 
             // The first array closed at each depth fixed that dimension's length.
-            var nested = leafDepth < 0 ? shape.ToArray() : shape.Take(leafDepth).ToArray();
+            var nested = shape[..(leafDepth < 0 ? dims : leafDepth)].ToArray();
             var count = strings?.Count ?? buffer.Count;
             // [7, []] or [[], 7]: arrays and values side by side at one depth, which no shape describes.
             if (count != TensorShape.ElementCount(field, nested))

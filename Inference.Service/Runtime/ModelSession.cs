@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ort = Microsoft.ML.OnnxRuntime;
@@ -15,6 +16,11 @@ public sealed partial class ModelSession : IDisposable
     private static readonly byte[] EmptyData = GC.AllocateArray<byte>(8, pinned: true);
     // Runs that cannot be cancelled share one RunOptions: nobody ever sets its terminate flag.
     private static readonly Lazy<Ort.RunOptions> Uncancellable = new(() => new Ort.RunOptions());
+    // Cancellable runs (every request: its token is the connection's) reuse RunOptions instead of creating one per
+    // request (a native object behind a finalizable handle); one whose terminate flag was set is never reused.
+    private static readonly ConcurrentQueue<Ort.RunOptions> IdleRunOptions = new();
+    private static int _idleRunOptions;
+    private const int MaxIdleRunOptions = 64;
 
     private readonly Ort.InferenceSession _session;
     private readonly Dictionary<string, int> _inputIndex;
@@ -184,10 +190,11 @@ public sealed partial class ModelSession : IDisposable
         }
     }
 
-    // One RunOptions per cancellable run: cancelling the token sets its terminate flag, and ORT stops between kernels.
+    // One RunOptions per cancellable run at a time: cancelling the token sets its terminate flag, and ORT stops between kernels.
     private static Tensor[] Terminable(CancellationToken cancellation, Func<Ort.RunOptions, Tensor[]> run)
     {
-        var options = cancellation.CanBeCanceled ? new Ort.RunOptions() : Uncancellable.Value;
+        var options = !cancellation.CanBeCanceled ? Uncancellable.Value
+            : TakeIdleRunOptions() ?? new Ort.RunOptions();
         try
         {
             // Disposed before the options: a callback under way finishes first, and none can start after.
@@ -202,8 +209,24 @@ public sealed partial class ModelSession : IDisposable
         }
         finally
         {
-            if (cancellation.CanBeCanceled) options.Dispose();
+            // The registration is disposed by now, so no callback can still set the flag: an unset one is as new.
+            if (cancellation.CanBeCanceled)
+            {
+                if (options.Terminate || Volatile.Read(ref _idleRunOptions) >= MaxIdleRunOptions) options.Dispose();
+                else
+                {
+                    Interlocked.Increment(ref _idleRunOptions);
+                    IdleRunOptions.Enqueue(options);
+                }
+            }
         }
+    }
+
+    private static Ort.RunOptions? TakeIdleRunOptions()
+    {
+        if (!IdleRunOptions.TryDequeue(out var options)) return null;
+        Interlocked.Decrement(ref _idleRunOptions);
+        return options;
     }
 
     private Tensor[] Execute(RunCall call, Ort.RunOptions options)

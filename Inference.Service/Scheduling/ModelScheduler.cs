@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Inference.Service.Diagnostics;
 using Inference.Service.Models;
@@ -26,6 +27,18 @@ public sealed class ModelScheduler : IAsyncDisposable
     private readonly SemaphoreSlim _executor;
     private int _waiting;
     private int _computing;
+    // A moving average of single-request Run times (Stopwatch ticks), and how many fed it: whether a Run is cheap
+    // enough to do on an I/O thread (see MayRunOnThisThread).
+    private long _runTicks;
+    private int _runsMeasured;
+
+    /// <summary>
+    /// A Run measured at most this long (on average) may run on the thread that read the request, even when that is
+    /// a socket engine's thread (the node's transport runs requests inline): it stalls that thread's other connections
+    /// for no longer than a thread-pool hop would cost them. Longer or not yet measured runs go to the thread pool first.
+    /// </summary>
+    public static readonly TimeSpan InlineRunLimit = TimeSpan.FromMicroseconds(100);
+    private static readonly long InlineRunLimitTicks = (long)(InlineRunLimit.TotalSeconds * Stopwatch.Frequency);
 
     public ModelScheduler(string model, ModelSession session, ModelSettings settings, InferenceMetrics metrics)
     {
@@ -76,6 +89,7 @@ public sealed class ModelScheduler : IAsyncDisposable
                 {
                     Interlocked.Decrement(ref _waiting);
                     _metrics.Queued(_model, TimeSpan.Zero);
+                    if (!MayRunOnThisThread) await LeaveIoThread();
                     return Compute(inputs, outputs, 1, cancellation);
                 }
                 finally
@@ -105,6 +119,7 @@ public sealed class ModelScheduler : IAsyncDisposable
         try
         {
             _metrics.Queued(_model, Stopwatch.GetElapsedTime(enqueued));
+            if (!MayRunOnThisThread) await LeaveIoThread();
             return Compute(inputs, outputs, 1, cancellation);
         }
         finally
@@ -112,6 +127,18 @@ public sealed class ModelScheduler : IAsyncDisposable
             _executor.Release();
         }
     }
+
+    /// <summary>
+    /// Whether a Run may block the current thread: always on a thread-pool thread (the pool grows around blocked
+    /// threads); on any other thread (a socket engine's, under the node's inline transport) only for a model whose
+    /// runs were measured cheap.
+    /// </summary>
+    private bool MayRunOnThisThread =>
+        Thread.CurrentThread.IsThreadPoolThread
+        || (Volatile.Read(ref _runsMeasured) >= 8 && Volatile.Read(ref _runTicks) <= InlineRunLimitTicks);
+
+    // Task.Yield on a thread without a synchronization context queues the rest of the method to the thread pool.
+    private static YieldAwaitable LeaveIoThread() => Task.Yield();
 
     // The token reaches ORT: a caller who gives up mid-run stops the computation itself, not only its place in the queue.
     private Tensor[] Compute(IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? outputs, int batchSize, CancellationToken cancellation)
@@ -123,6 +150,7 @@ public sealed class ModelScheduler : IAsyncDisposable
         {
             var results = _session.Run(inputs, outputs, cancellation);
             completed = true;
+            if (batchSize == 1) MeasureRun(Stopwatch.GetTimestamp() - started);
             return results;
         }
         finally
@@ -130,6 +158,14 @@ public sealed class ModelScheduler : IAsyncDisposable
             _metrics.Computed(_model, Stopwatch.GetElapsedTime(started), batchSize, completed);
             Interlocked.Decrement(ref _computing);
         }
+    }
+
+    // An exponential moving average (1/8 weight) of single-request runs; races between threads only blur it.
+    private void MeasureRun(long ticks)
+    {
+        var average = Volatile.Read(ref _runTicks);
+        Volatile.Write(ref _runTicks, Volatile.Read(ref _runsMeasured) == 0 ? ticks : average + ((ticks - average) >> 3));
+        if (Volatile.Read(ref _runsMeasured) < 8) Interlocked.Increment(ref _runsMeasured);
     }
 
     private async Task DispatchAsync()

@@ -17,9 +17,14 @@ internal sealed class BenchNode : IAsyncDisposable
         {
             BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"),
             Timeout = TimeSpan.FromSeconds(60),
+            // Nodes answer only calls that carry the platform credential.
+            DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Credential) },
         };
         Grpc = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{grpcPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
     }
+
+    /// <summary>The platform credential this in-process node demands (a fixed one: nothing else can reach it).</summary>
+    private const string Credential = "inference-bench-platform-credential";
 
     public HttpClient Http { get; }
     public Inference.Service.Models.InferenceExecutor Executor => _app.Services.GetRequiredService<Inference.Service.Models.InferenceExecutor>();
@@ -36,6 +41,7 @@ internal sealed class BenchNode : IAsyncDisposable
             ["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Inference:NodeName"] = "bench",
+            ["Platform:InternalKey"] = Credential,
             ["Inference:DefaultMaxQueueSize"] = "4096",
         });
         builder.Logging.ClearProviders();

@@ -1,6 +1,7 @@
 namespace Inference.Bench;
 
-internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeSpan Warmup, int[] Concurrency, string[] Models, string[] Paths)
+internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeSpan Warmup, int[] Concurrency, string[] Models, string[] Paths,
+    int Rows = 1, bool RawOnly = false)
 {
     public static readonly string[] AllPaths = ["rest-json", "rest-json+batch", "rest-binary", "rest-binary+batch", "grpc", "grpc+batch", "in-process", "in-process+batch"];
 
@@ -12,6 +13,8 @@ internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeS
         int[] concurrency = [1, 8, 32];
         string[] models = ["identity", "mlp", "cnn", "resnet", "transformer"];
         var paths = AllPaths;
+        var rows = 1;
+        var rawOnly = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -22,13 +25,17 @@ internal sealed record BenchOptions(string ModelFolder, TimeSpan Duration, TimeS
                 case "--paths": paths = args[++i].Split(','); break;
                 case "--concurrency": concurrency = args[++i].Split(',').Select(int.Parse).ToArray(); break;
                 case "--duration": duration = TimeSpan.FromSeconds(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
+                // Rows of the batch dimension in each request (bench/scoring scores 5 iris rows per request).
+                case "--rows": rows = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                // Only raw ONNX Runtime in process, one machine-readable line per concurrency (bench/scoring reads them).
+                case "--raw-only": rawOnly = true; break;
                 case "--warmup": warmup = TimeSpan.FromSeconds(double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
                 default:
-                    throw new ArgumentException($"Unknown argument {args[i]}; use --models DIR, --quick, --only m1,m2, --paths {string.Join(',', AllPaths)}, --concurrency 1,8,32, --duration SECONDS, --warmup SECONDS");
+                    throw new ArgumentException($"Unknown argument {args[i]}; use --models DIR, --quick, --only m1,m2, --paths {string.Join(',', AllPaths)}, --concurrency 1,8,32, --duration SECONDS, --warmup SECONDS, --rows N, --raw-only");
             }
         }
         var unknown = paths.Except(AllPaths).ToArray();
         if (unknown.Length > 0) throw new ArgumentException($"Unknown path(s) {string.Join(',', unknown)}; known: {string.Join(',', AllPaths)}");
-        return new BenchOptions(folder, duration, warmup, concurrency, models, paths);
+        return new BenchOptions(folder, duration, warmup, concurrency, models, paths, rows, rawOnly);
     }
 }

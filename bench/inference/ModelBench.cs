@@ -25,6 +25,7 @@ internal static class ModelBench
         var inputName = session.InputNames[0];
         var dims = session.InputMetadata[inputName].Dimensions;
         var shape = dims.Select(d => d < 0 ? 1L : d).ToArray();
+        if (dims.Length > 0 && dims[0] < 0) shape[0] = options.Rows;
         var count = (int)Tensor.ShapeElementCount(shape);
         var random = new Random(42);
         var values = Enumerable.Range(0, count).Select(_ => (float)random.NextDouble()).ToArray();
@@ -39,7 +40,14 @@ internal static class ModelBench
         }
 
         foreach (var c in options.Concurrency)
-            report.Add(name, "raw", c, await LoadRunner.RunSync(() => RunRaw(input), c, options.Warmup, options.Duration));
+        {
+            var raw = await LoadRunner.RunSync(() => RunRaw(input), c, options.Warmup, options.Duration);
+            report.Add(name, "raw", c, raw);
+            if (options.RawOnly)
+                Console.WriteLine(FormattableString.Invariant(
+                    $"RAW model={name} c={c} rps={raw.Throughput:F0} p50_us={raw.P50Microseconds:F1} p99_us={raw.P99Microseconds:F1} cpu_us={raw.CpuMicrosecondsPerRequest:F1}"));
+        }
+        if (options.RawOnly) return;
 
         // What batching can at best buy: one Run of MaxBatchSize rows, counted per row (throughput and CPU are per row).
         if (dims.Length > 0 && dims[0] < 0)

@@ -9,6 +9,7 @@ foreach (var model in options.Models)
 {
     await ModelBench.RunAsync(model, Path.Combine(options.ModelFolder, model + ".onnx"), node, options, report);
 }
+if (options.RawOnly) return;
 // Last, when every layer is warm: the same round trip without inference, to separate transport from the node's work.
 await TransportFloor.RunAsync(node, options, report);
 report.PrintSummary();

@@ -145,6 +145,25 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
     }
 
     [Fact]
+    public async Task Json_answers_carry_their_length_instead_of_chunks()
+    {
+        await Load("score-length", DenseModel(4, 3));
+        using var response = await node.Http.PostAsJsonAsync("/models/score-length/score", new { data = new[] { new[] { 1f, 2f, 3f, 4f } } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(bytes.Length, response.Content.Headers.ContentLength);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(3, JsonDocument.Parse(bytes).RootElement[0].GetArrayLength());
+
+        // The next answer on the same thread's buffer is whole too, not the previous one's tail.
+        using var second = await node.Http.PostAsJsonAsync("/models/score-length/score", new { data = new[] { new[] { 0f, 0f, 0f, 0f }, new[] { 1f, 1f, 1f, 1f } } });
+        var secondBytes = await second.Content.ReadAsByteArrayAsync();
+        Assert.Equal(secondBytes.Length, second.Content.Headers.ContentLength);
+        Assert.Equal(2, JsonDocument.Parse(secondBytes).RootElement.GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_model_that_fails_to_load_reports_onnx_runtimes_reason_and_the_node_keeps_serving()
     {
         await Load("survivor", AddModel);

@@ -23,6 +23,9 @@ public sealed class TestNode : IAsyncDisposable
 
     public ConcurrentQueue<(string Model, string Protocol, string Body)> Requests { get; } = new();
 
+    /// <summary>The Authorization header each score request arrived with (the platform's credential, never a caller's).</summary>
+    public ConcurrentQueue<string?> ScoreAuthorizations { get; } = new();
+
     public ConcurrentQueue<(string Method, string PathAndQuery, long BodyBytes, string? ContentType, string? Authorization)> ControlPlaneRequests { get; } = new();
 
     public Uri Address { get; private set; } = null!;
@@ -47,6 +50,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             node.Requests.Enqueue((model, context.Request.Protocol, body));
+            node.ScoreAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             if (model.StartsWith("slow-", StringComparison.Ordinal)) await Task.Delay(5_000, context.RequestAborted);
             if (model.StartsWith("busy-", StringComparison.Ordinal))
                 return Results.Problem(detail: "queue full", statusCode: 429);
