@@ -1,0 +1,30 @@
+using Grpc.AspNetCore.HealthChecks;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace ServiceDefaults.Grpc;
+
+/// <summary>
+/// Names every mapped gRPC service in <c>grpc.health.v1</c>, so a probe may ask for <c>registry.v1.Registry</c> as well
+/// as <c>""</c> (the whole host). Read from the endpoints when health is first asked, after the app mapped them. A
+/// health check tagged with a service's name counts only for that service; untagged checks count for all.
+/// </summary>
+internal sealed class GrpcHealthServiceNames(EndpointDataSource endpoints) : IConfigureOptions<GrpcHealthChecksOptions>
+{
+    private static readonly HashSet<string> OwnServices = ["grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"];
+
+    public void Configure(GrpcHealthChecksOptions options)
+    {
+        var names = endpoints.Endpoints
+            .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.ServiceName)
+            .OfType<string>()
+            .Where(n => !OwnServices.Contains(n))
+            .ToHashSet(StringComparer.Ordinal);
+        options.Services.Map("", _ => true);
+        foreach (var name in names)
+        {
+            options.Services.Map(name, result => result.Tags.Contains(name) || !result.Tags.Any(names.Contains));
+        }
+    }
+}
