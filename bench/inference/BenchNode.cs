@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using GrpcLite;
+using Contracts.Inference;
+using Grpc.Net.Client;
 using Inference.Service.Extensions;
 
 namespace Inference.Bench;
@@ -19,11 +20,13 @@ internal sealed class BenchNode : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(60),
         };
         Grpc = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{grpcPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        KServe = new GRPCInferenceService.GRPCInferenceServiceClient(Grpc);
     }
 
     public HttpClient Http { get; }
     public Inference.Service.Models.InferenceExecutor Executor => _app.Services.GetRequiredService<Inference.Service.Models.InferenceExecutor>();
     public GrpcChannel Grpc { get; }
+    public GRPCInferenceService.GRPCInferenceServiceClient KServe { get; }
 
     public static async Task<BenchNode> StartAsync()
     {
