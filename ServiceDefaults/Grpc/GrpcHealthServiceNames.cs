@@ -7,16 +7,20 @@ namespace ServiceDefaults.Grpc;
 
 /// <summary>
 /// Names every mapped gRPC service in <c>grpc.health.v1</c>, so a probe may ask for <c>registry.v1.Registry</c> as well
-/// as <c>""</c> (the whole host). Read from the endpoints when health is first asked, after the app mapped them. A
-/// health check tagged with a service's name counts only for that service; untagged checks count for all.
+/// as <c>""</c> (the whole host). The names are read from the app's endpoints when the options are first needed (as
+/// the host starts, after every Map call); <see cref="GrpcServerExtensions.MapPlatformGrpcDefaults"/> hands the endpoints
+/// over. A health check tagged with a service's name counts only for that service; untagged checks count for all.
 /// </summary>
-internal sealed class GrpcHealthServiceNames(EndpointDataSource endpoints) : IConfigureOptions<GrpcHealthChecksOptions>
+public sealed class GrpcHealthServiceNames : IConfigureOptions<GrpcHealthChecksOptions>
 {
     private static readonly HashSet<string> OwnServices = ["grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"];
 
+    internal IEndpointRouteBuilder? Routes { get; set; }
+
     public void Configure(GrpcHealthChecksOptions options)
     {
-        var names = endpoints.Endpoints
+        var names = (Routes?.DataSources ?? [])
+            .SelectMany(source => source.Endpoints)
             .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.ServiceName)
             .OfType<string>()
             .Where(n => !OwnServices.Contains(n))

@@ -1,8 +1,11 @@
+using Grpc.AspNetCore.HealthChecks;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ServiceDefaults.Grpc;
 
@@ -25,16 +28,25 @@ public static class GrpcServerExtensions
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<global::Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>, GrpcHealthServiceNames>();
+        builder.Services.AddSingleton<GrpcHealthServiceNames>();
+        builder.Services.AddSingleton<IConfigureOptions<GrpcHealthChecksOptions>>(services => services.GetRequiredService<GrpcHealthServiceNames>());
+        // Watch answers from the last publication: publish at once on start, then often enough for probes.
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Delay = TimeSpan.Zero;
+            options.Period = TimeSpan.FromSeconds(10);
+        });
         return grpc;
     }
 
     /// <summary>
-    /// Health and reflection beside the services already mapped. Health stays anonymous even where every other call
-    /// needs the platform credential: probes carry none, and it reveals only up or down.
+    /// Health and reflection beside the services mapped (call it after them: health names each of them). Health stays
+    /// anonymous even where every other call needs the platform credential: probes carry none, and it reveals only up
+    /// or down.
     /// </summary>
     public static IEndpointRouteBuilder MapPlatformGrpcDefaults(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.ServiceProvider.GetRequiredService<GrpcHealthServiceNames>().Routes = endpoints;
         endpoints.MapGrpcHealthChecksService().AllowAnonymous();
         endpoints.MapGrpcReflectionService();
         return endpoints;

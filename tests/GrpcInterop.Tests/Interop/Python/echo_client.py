@@ -129,7 +129,8 @@ def case_reflection(channel):
     requests = [
         reflection_pb2.ServerReflectionRequest(list_services=""),
         reflection_pb2.ServerReflectionRequest(file_containing_symbol="interop.test.v1.Echo"),
-        reflection_pb2.ServerReflectionRequest(file_by_filename="grpc/health/v1/health.proto"),
+        # By symbol, as grpcurl asks: grpc-dotnet's health descriptor is named "health.proto", not grpc/health/v1/health.proto.
+        reflection_pb2.ServerReflectionRequest(file_containing_symbol="grpc.health.v1.Health"),
         reflection_pb2.ServerReflectionRequest(file_containing_symbol="no.such.Symbol"),
     ]
     responses = list(stub.ServerReflectionInfo(iter(requests), timeout=10))
@@ -141,7 +142,10 @@ def case_reflection(channel):
     expect(echo_file.package == "interop.test.v1" and echo_file.service[0].name == "Echo", f"echo file {echo_file.name}")
     expect([m.name for m in echo_file.service[0].method][:3] == ["Unary", "ServerStream", "ClientStream"], "methods")
     health_file = descriptor_pb2.FileDescriptorProto.FromString(responses[2].file_descriptor_response.file_descriptor_proto[0])
-    expect(health_file.name == "grpc/health/v1/health.proto", f"health file {health_file.name}")
+    expect(health_file.package == "grpc.health.v1" and health_file.service[0].name == "Health", f"health file {health_file.name}")
+    echo_by_name = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(file_by_filename=echo_file.name)]), timeout=10)
+    named = descriptor_pb2.FileDescriptorProto.FromString(next(iter(echo_by_name)).file_descriptor_response.file_descriptor_proto[0])
+    expect(named.name == "interop/test/v1/echo.proto", f"echo file by name {named.name}")
     expect(responses[3].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0], "unknown symbol not NOT_FOUND")
 
 
