@@ -17,7 +17,8 @@ public static class GrpcClientExtensions
     {
         ArgumentException.ThrowIfNullOrEmpty(serviceName);
         return services
-            .AddGrpcClient<TClient>(serviceName, (provider, options) =>
+            // One factory name per client type: the gateway has both a wrapper and a generated client for "deploy".
+            .AddGrpcClient<TClient>($"{serviceName}/{typeof(TClient).FullName}", (provider, options) =>
                 options.Address = provider.GetRequiredService<ServiceAddresses>().Resolve(serviceName, "grpc"))
             .ConfigureChannel(channel =>
             {
