@@ -14,7 +14,7 @@ builder.AddServiceDatabase<ComputeDbContext>("computedb");
 builder.AddServiceBus();
 builder.AddOutbox<ComputeDbContext>(events => events.Add<ComputeTargetChanged>());
 builder.AddComputeServices();
-builder.Services.AddComputeGrpc();
+builder.AddComputeGrpc();
 
 var app = builder.Build();
 

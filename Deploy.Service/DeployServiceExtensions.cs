@@ -3,7 +3,7 @@ using Contracts.Events;
 using Deploy.Service.Control;
 using Deploy.Service.Grpc;
 using Deploy.Service.Health;
-using GrpcLite;
+using ServiceDefaults.Grpc;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Kubernetes;
 using Deploy.Service.Rollout;
@@ -61,8 +61,8 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<KubernetesRollout>();
         builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));
-        builder.Services.AddGrpcClient<RegistryClient>("registry");
-        builder.Services.AddGrpcClient<ComputeClient>("compute");
+        builder.Services.AddServiceGrpcClient<RegistryClient>("registry");
+        builder.Services.AddServiceGrpcClient<ComputeClient>("compute");
         return builder;
     }
 
@@ -77,16 +77,15 @@ public static class DeployServiceExtensions
     /// <summary>deploy.v1.Deploy on the Kestrel endpoint "grpc" (HTTP/2).</summary>
     public static IHostApplicationBuilder AddDeployGrpc(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddGrpcLite();
+        builder.AddPlatformGrpc();
         builder.Services.AddScoped<RoutingTableReader>();
-        builder.Services.AddScoped<DeployGrpcService>();
         return builder;
     }
 
     public static WebApplication MapDeployGrpc(this WebApplication app)
     {
-        app.MapGrpcService<DeployGrpcService>(Contracts.Deploy.V1.DeployReflection.Descriptor.Services[0]);
-        app.MapGrpcHealthService();
+        app.MapGrpcService<DeployGrpcService>();
+        app.MapPlatformGrpcDefaults();
         return app;
     }
 }

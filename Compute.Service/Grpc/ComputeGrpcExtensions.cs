@@ -1,23 +1,20 @@
-using Contracts.Compute.V1;
-using GrpcLite;
+using ServiceDefaults.Grpc;
 
 namespace Compute.Service.Grpc;
 
 public static class ComputeGrpcExtensions
 {
-    public static IServiceCollection AddComputeGrpc(this IServiceCollection services)
+    public static IHostApplicationBuilder AddComputeGrpc(this IHostApplicationBuilder builder)
     {
-        services.AddGrpcLite();
-        services.AddScoped<ComputeGrpcService>();
-        return services;
+        builder.AddPlatformGrpc();
+        return builder;
     }
 
     /// <summary>compute.v1.Compute, plus health and reflection so grpcurl and probes work.</summary>
     public static WebApplication MapComputeGrpc(this WebApplication app)
     {
-        app.MapGrpcService<ComputeGrpcService>(ComputeReflection.Descriptor.Services[0]);
-        app.MapGrpcHealthService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcService<ComputeGrpcService>();
+        app.MapPlatformGrpcDefaults();
         return app;
     }
 }

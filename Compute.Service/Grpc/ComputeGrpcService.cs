@@ -1,6 +1,6 @@
 using Compute.Service.Application;
 using Contracts.Compute.V1;
-using GrpcLite;
+using Grpc.Core;
 using Capacity = Compute.Service.Domain.Capacity;
 using ProtoCapacity = Contracts.Compute.V1.Capacity;
 
@@ -8,8 +8,9 @@ namespace Compute.Service.Grpc;
 
 /// <summary>compute.v1.Compute for inference nodes (RegisterNode, Heartbeat) and Deploy.Service (GetCompute, Reserve, Release, GetKubernetesCredentials).</summary>
 public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes, ReservationService reservations, KubernetesCredentialsReader credentials)
+    : Contracts.Compute.V1.Compute.ComputeBase
 {
-    public Task<RegisterNodeResponse> RegisterNode(RegisterNodeRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<RegisterNodeResponse> RegisterNode(RegisterNodeRequest request, ServerCallContext context) => Call(async () =>
     {
         var capacity = request.Capacity ?? new ProtoCapacity();
         var lease = await nodes.RegisterAsync(new RegisterNodeCommand(
@@ -18,7 +19,7 @@ public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes,
         return new RegisterNodeResponse { HeartbeatIntervalSeconds = lease.HeartbeatIntervalSeconds, LeaseSeconds = lease.LeaseSeconds };
     });
 
-    public Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) => Call(async () =>
     {
         var inUse = request.InUse ?? new ProtoCapacity();
         var lease = await nodes.HeartbeatAsync(new HeartbeatCommand(
@@ -26,21 +27,21 @@ public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes,
         return new HeartbeatResponse { HeartbeatIntervalSeconds = lease.HeartbeatIntervalSeconds, LeaseSeconds = lease.LeaseSeconds };
     });
 
-    public Task<ComputeTarget> GetCompute(GetComputeRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<ComputeTarget> GetCompute(GetComputeRequest request, ServerCallContext context) => Call(async () =>
     {
         if (string.IsNullOrWhiteSpace(request.Name))
             throw ComputeException.Invalid(new Dictionary<string, string[]> { ["name"] = ["is required."] });
         return ComputeMessages.ToMessage(await reader.GetAsync(request.Name, context.CancellationToken));
     });
 
-    public Task<ListComputesResponse> ListComputes(ListComputesRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<ListComputesResponse> ListComputes(ListComputesRequest request, ServerCallContext context) => Call(async () =>
     {
         var response = new ListComputesResponse();
         response.Computes.AddRange((await reader.ListAsync(context.CancellationToken)).Select(ComputeMessages.ToMessage));
         return response;
     });
 
-    public Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context) => Call(async () =>
     {
         var result = await reservations.ReserveAsync(new ReserveCommand(
             request.ReservationId, request.Compute, request.Instances, request.CpuCores, request.MemoryGb, request.Gpus), context.CancellationToken);
@@ -49,10 +50,10 @@ public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes,
         return response;
     });
 
-    public Task<ReleaseResponse> Release(ReleaseRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<ReleaseResponse> Release(ReleaseRequest request, ServerCallContext context) => Call(async () =>
         new ReleaseResponse { Released = await reservations.ReleaseAsync(request.ReservationId, context.CancellationToken) });
 
-    public Task<KubernetesCredentials> GetKubernetesCredentials(GetComputeRequest request, ServerCallContext context) => Call(async () =>
+    public override Task<KubernetesCredentials> GetKubernetesCredentials(GetComputeRequest request, ServerCallContext context) => Call(async () =>
     {
         if (string.IsNullOrWhiteSpace(request.Name))
             throw ComputeException.Invalid(new Dictionary<string, string[]> { ["name"] = ["is required."] });
@@ -68,14 +69,14 @@ public sealed class ComputeGrpcService(ComputeReader reader, NodeRegistry nodes,
         }
         catch (ComputeException ex)
         {
-            throw new RpcException(ex.Kind switch
+            throw new RpcException(new Status(ex.Kind switch
             {
                 ComputeErrorKind.InvalidArgument => StatusCode.InvalidArgument,
                 ComputeErrorKind.NotFound => StatusCode.NotFound,
                 ComputeErrorKind.AlreadyExists => StatusCode.AlreadyExists,
                 ComputeErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
                 _ => StatusCode.FailedPrecondition,
-            }, ex.Message);
+            }, ex.Message));
         }
     }
 }

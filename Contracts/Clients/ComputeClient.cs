@@ -1,39 +1,45 @@
 using Contracts.Compute.V1;
-using GrpcLite;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Contracts.Clients;
 
 /// <summary>
-/// Typed client of compute.v1.Compute. Register with <c>services.AddGrpcClient&lt;ComputeClient&gt;("compute")</c>;
-/// failures arrive as <see cref="RpcException"/> (NOT_FOUND, RESOURCE_EXHAUSTED with what is short, …).
+/// Typed client of compute.v1.Compute over the generated one. Register with
+/// <c>services.AddServiceGrpcClient&lt;ComputeClient&gt;("compute")</c> (ServiceDefaults.Grpc); failures arrive as
+/// <see cref="RpcException"/> (NOT_FOUND, RESOURCE_EXHAUSTED with what is short, …).
 /// </summary>
-public sealed class ComputeClient(GrpcChannel channel)
+public sealed class ComputeClient
 {
-    private const string Service = "/compute.v1.Compute/";
+    private readonly Compute.V1.Compute.ComputeClient _client;
+
+    [ActivatorUtilitiesConstructor]
+    public ComputeClient(CallInvoker invoker) => _client = new(invoker);
+
+    public ComputeClient(ChannelBase channel) : this(channel.CreateCallInvoker()) { }
 
     public Task<RegisterNodeResponse> RegisterNodeAsync(RegisterNodeRequest request, CancellationToken ct = default) =>
-        channel.UnaryAsync<RegisterNodeRequest, RegisterNodeResponse>(Service + "RegisterNode", request, Options(ct, idempotent: true));
+        _client.RegisterNodeAsync(request, Options(ct)).ResponseAsync;
 
     public Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, CancellationToken ct = default) =>
-        channel.UnaryAsync<HeartbeatRequest, HeartbeatResponse>(Service + "Heartbeat", request, Options(ct, idempotent: true));
+        _client.HeartbeatAsync(request, Options(ct)).ResponseAsync;
 
     public Task<ComputeTarget> GetComputeAsync(string name, CancellationToken ct = default) =>
-        channel.UnaryAsync<GetComputeRequest, ComputeTarget>(Service + "GetCompute", new GetComputeRequest { Name = name }, Options(ct, idempotent: true));
+        _client.GetComputeAsync(new GetComputeRequest { Name = name }, Options(ct)).ResponseAsync;
 
     public Task<ListComputesResponse> ListComputesAsync(CancellationToken ct = default) =>
-        channel.UnaryAsync<ListComputesRequest, ListComputesResponse>(Service + "ListComputes", new ListComputesRequest(), Options(ct, idempotent: true));
+        _client.ListComputesAsync(new ListComputesRequest(), Options(ct)).ResponseAsync;
 
     /// <summary>Idempotent per reservation id, so a retried call cannot reserve twice.</summary>
     public Task<ReserveResponse> ReserveAsync(ReserveRequest request, CancellationToken ct = default) =>
-        channel.UnaryAsync<ReserveRequest, ReserveResponse>(Service + "Reserve", request, Options(ct, idempotent: true));
+        _client.ReserveAsync(request, Options(ct)).ResponseAsync;
 
     public Task<ReleaseResponse> ReleaseAsync(string reservationId, CancellationToken ct = default) =>
-        channel.UnaryAsync<ReleaseRequest, ReleaseResponse>(Service + "Release", new ReleaseRequest { ReservationId = reservationId }, Options(ct, idempotent: true));
+        _client.ReleaseAsync(new ReleaseRequest { ReservationId = reservationId }, Options(ct)).ResponseAsync;
 
     /// <summary>A kubernetes compute's API server, namespace and bearer token. The token is secret: keep it out of logs.</summary>
     public Task<KubernetesCredentials> GetKubernetesCredentialsAsync(string name, CancellationToken ct = default) =>
-        channel.UnaryAsync<GetComputeRequest, KubernetesCredentials>(Service + "GetKubernetesCredentials", new GetComputeRequest { Name = name }, Options(ct, idempotent: true));
+        _client.GetKubernetesCredentialsAsync(new GetComputeRequest { Name = name }, Options(ct)).ResponseAsync;
 
-    private static CallOptions Options(CancellationToken ct, bool idempotent) =>
-        new(Deadline: DateTime.UtcNow.AddSeconds(30), CancellationToken: ct, Idempotent: idempotent);
+    private static CallOptions Options(CancellationToken ct) => new(deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct);
 }

@@ -1,23 +1,29 @@
 using Contracts.Deploy.V1;
-using GrpcLite;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Contracts.Clients;
 
 /// <summary>
-/// Typed client of deploy.v1.Deploy. Register with <c>services.AddGrpcClient&lt;DeployClient&gt;("deploy")</c>.
+/// Typed client of deploy.v1.Deploy over the generated one. Register with
+/// <c>services.AddServiceGrpcClient&lt;DeployClient&gt;("deploy")</c> (ServiceDefaults.Grpc).
 /// Fetch the table at start and whenever a RoutingChanged event carries a version newer than the one held.
 /// </summary>
-public sealed class DeployClient(GrpcChannel channel)
+public sealed class DeployClient
 {
-    private const string Service = "/deploy.v1.Deploy/";
+    private readonly Deploy.V1.Deploy.DeployClient _client;
+
+    [ActivatorUtilitiesConstructor]
+    public DeployClient(CallInvoker invoker) => _client = new(invoker);
+
+    public DeployClient(ChannelBase channel) : this(channel.CreateCallInvoker()) { }
 
     public Task<RoutingTable> GetRoutingTableAsync(CancellationToken ct = default) =>
-        channel.UnaryAsync<GetRoutingTableRequest, RoutingTable>(Service + "GetRoutingTable", new GetRoutingTableRequest(), Options(ct));
+        _client.GetRoutingTableAsync(new GetRoutingTableRequest(), Options(ct)).ResponseAsync;
 
     /// <summary>NOT_FOUND for an unknown endpoint, INVALID_ARGUMENT for a malformed name.</summary>
     public Task<EndpointRoute> GetEndpointAsync(string name, CancellationToken ct = default) =>
-        channel.UnaryAsync<GetEndpointRequest, EndpointRoute>(Service + "GetEndpoint", new GetEndpointRequest { Name = name }, Options(ct));
+        _client.GetEndpointAsync(new GetEndpointRequest { Name = name }, Options(ct)).ResponseAsync;
 
-    private static CallOptions Options(CancellationToken ct) =>
-        new(Deadline: DateTime.UtcNow.AddSeconds(15), CancellationToken: ct, Idempotent: true);
+    private static CallOptions Options(CancellationToken ct) => new(deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: ct);
 }

@@ -1,41 +1,46 @@
 using System.Security.Cryptography;
 using Contracts.Registry.V1;
-using GrpcLite;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Contracts.Clients;
 
 /// <summary>
-/// Typed client of registry.v1.Registry. Register with <c>services.AddGrpcClient&lt;RegistryClient&gt;("registry")</c>;
-/// failures arrive as <see cref="RpcException"/> (INVALID_ARGUMENT naming the field, NOT_FOUND, DATA_LOSS for a corrupt
-/// stored file).
+/// Typed client of registry.v1.Registry over the generated one. Register with
+/// <c>services.AddServiceGrpcClient&lt;RegistryClient&gt;("registry")</c> (ServiceDefaults.Grpc); failures arrive as
+/// <see cref="RpcException"/> (INVALID_ARGUMENT naming the field, NOT_FOUND, DATA_LOSS for a corrupt stored file).
 /// </summary>
-public sealed class RegistryClient(GrpcChannel channel)
+public sealed class RegistryClient
 {
-    private const string Service = "/registry.v1.Registry/";
+    private readonly Registry.V1.Registry.RegistryClient _client;
+
+    [ActivatorUtilitiesConstructor]
+    public RegistryClient(CallInvoker invoker) => _client = new(invoker);
+
+    public RegistryClient(ChannelBase channel) : this(channel.CreateCallInvoker()) { }
 
     /// <summary><paramref name="version"/> is a number or "latest".</summary>
     public Task<ModelVersion> ResolveModelAsync(string name, string version, CancellationToken ct = default) =>
-        channel.UnaryAsync<ResolveModelRequest, ModelVersion>(Service + "ResolveModel",
-            new ResolveModelRequest { Name = name, Version = version }, Options(ct, idempotent: true));
+        _client.ResolveModelAsync(
+            new ResolveModelRequest { Name = name, Version = version }, Options(ct)).ResponseAsync;
 
     public Task<ListModelFilesResponse> ListModelFilesAsync(string name, string version, CancellationToken ct = default) =>
-        channel.UnaryAsync<ListModelFilesRequest, ListModelFilesResponse>(Service + "ListModelFiles",
-            new ListModelFilesRequest { Name = name, Version = version }, Options(ct, idempotent: true));
+        _client.ListModelFilesAsync(
+            new ListModelFilesRequest { Name = name, Version = version }, Options(ct)).ResponseAsync;
 
     /// <summary>Pins a version for <paramref name="user"/> (e.g. "endpoint/deployment") so it cannot be deleted; idempotent.</summary>
     public Task<ModelVersion> AcquireModelUseAsync(string name, string version, string user, CancellationToken ct = default) =>
-        channel.UnaryAsync<AcquireModelUseRequest, ModelVersion>(Service + "AcquireModelUse",
-            new AcquireModelUseRequest { Name = name, Version = version, User = user }, Options(ct, idempotent: true));
+        _client.AcquireModelUseAsync(
+            new AcquireModelUseRequest { Name = name, Version = version, User = user }, Options(ct)).ResponseAsync;
 
     /// <summary>Unpins one version, or every version <paramref name="user"/> holds when <paramref name="name"/> is empty; idempotent.</summary>
     public Task<ReleaseModelUseResponse> ReleaseModelUseAsync(string user, string name = "", string version = "", CancellationToken ct = default) =>
-        channel.UnaryAsync<ReleaseModelUseRequest, ReleaseModelUseResponse>(Service + "ReleaseModelUse",
-            new ReleaseModelUseRequest { Name = name, Version = version, User = user }, Options(ct, idempotent: true));
+        _client.ReleaseModelUseAsync(
+            new ReleaseModelUseRequest { Name = name, Version = version, User = user }, Options(ct)).ResponseAsync;
 
     /// <summary>The raw chunks of one file (see FileChunk); prefer <see cref="DownloadFileAsync"/>.</summary>
     public IAsyncEnumerable<FileChunk> DownloadFileChunks(string name, string version, string path, CancellationToken ct = default) =>
-        channel.ServerStreaming<DownloadFileRequest, FileChunk>(Service + "DownloadFile",
-            new DownloadFileRequest { Name = name, Version = version, Path = path }, Options(ct, idempotent: true, seconds: 3600));
+        ReadAll(_client.DownloadFile(new DownloadFileRequest { Name = name, Version = version, Path = path }, Options(ct, seconds: 3600)), ct);
 
     /// <summary>Writes one file to <paramref name="destination"/>, checking size and sha256; returns the bytes written.</summary>
     public async Task<long> DownloadFileAsync(string name, string version, string path, Stream destination, CancellationToken ct = default)
@@ -64,8 +69,9 @@ public sealed class RegistryClient(GrpcChannel channel)
         var resolved = await ResolveModelAsync(name, version, ct);
         var root = Path.GetFullPath(directory);
         Directory.CreateDirectory(root);
-        var stream = channel.ServerStreaming<DownloadModelRequest, FileChunk>(Service + "DownloadModel",
-            new DownloadModelRequest { Name = name, Version = resolved.Version.ToString() }, Options(ct, idempotent: true, seconds: 3600));
+        using var call = _client.DownloadModel(
+            new DownloadModelRequest { Name = name, Version = resolved.Version.ToString() }, Options(ct, seconds: 3600));
+        var stream = call.ResponseStream.ReadAllAsync(ct);
 
         FileStream? file = null;
         IncrementalHash? hash = null;
@@ -123,6 +129,13 @@ public sealed class RegistryClient(GrpcChannel channel)
             throw new InvalidDataException($"The download of '{path}' does not match: {written} bytes with sha256 {actual}, expected {last.Size} bytes with {last.Sha256}.");
     }
 
-    private static CallOptions Options(CancellationToken ct, bool idempotent, int seconds = 30) =>
-        new(Deadline: DateTime.UtcNow.AddSeconds(seconds), CancellationToken: ct, Idempotent: idempotent);
+    private static async IAsyncEnumerable<FileChunk> ReadAll(AsyncServerStreamingCall<FileChunk> call, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using (call)
+        {
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct)) yield return chunk;
+        }
+    }
+
+    private static CallOptions Options(CancellationToken ct, int seconds = 30) => new(deadline: DateTime.UtcNow.AddSeconds(seconds), cancellationToken: ct);
 }

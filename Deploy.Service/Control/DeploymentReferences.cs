@@ -3,7 +3,7 @@ using Contracts.Clients;
 using Contracts.Compute.V1;
 using Contracts.Registry.V1;
 using Deploy.Service.Domain;
-using GrpcLite;
+using Grpc.Core;
 
 namespace Deploy.Service.Control;
 

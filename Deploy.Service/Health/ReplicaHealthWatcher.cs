@@ -6,7 +6,7 @@ using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Rollout;
 using Deploy.Service.Routing;
-using GrpcLite;
+using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ComputeNode = Contracts.Compute.V1.Node;
@@ -106,14 +106,14 @@ public sealed class ReplicaHealthWatcher(
     {
         try
         {
-            var node = new InferenceNodeClient(GrpcChannel.ForAddress(grpcAddress), credential.AuthorizationHeader);
+            var node = new InferenceNodeClient(GrpcChannels.ForAddress(grpcAddress), credential.AuthorizationHeader);
             var deadline = DateTime.UtcNow.AddSeconds(options.Value.HealthProbeTimeoutSeconds);
-            var response = await node.ListModelsAsync(new CallOptions(Deadline: deadline, CancellationToken: ct));
+            var response = await node.ListModelsAsync(new CallOptions(deadline: deadline, cancellationToken: ct));
             return new NodeProbe(response.Models.GroupBy(m => m.ModelName).ToDictionary(g => g.Key, g => g.Last()), null);
         }
         catch (RpcException ex)
         {
-            return new NodeProbe(null, $"the node did not answer the control probe ({ex.StatusCode}{(string.IsNullOrEmpty(ex.Detail) ? "" : ": " + ex.Detail)})");
+            return new NodeProbe(null, $"the node did not answer the control probe ({ex.StatusCode}{(string.IsNullOrEmpty(ex.Status.Detail) ? "" : ": " + ex.Status.Detail)})");
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

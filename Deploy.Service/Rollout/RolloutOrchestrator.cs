@@ -10,7 +10,7 @@ using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Kubernetes;
 using Deploy.Service.Routing;
-using GrpcLite;
+using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Security;
@@ -109,7 +109,7 @@ public sealed class RolloutOrchestrator(
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
                 {
                     // Asked for GPUs, none to be had, CPU allowed: serve on CPU and say why, as ORT's own fallback does.
-                    cpuFallbackReason = $"no GPU could be reserved on compute '{d.Compute}' ({ex.Detail})";
+                    cpuFallbackReason = $"no GPU could be reserved on compute '{d.Compute}' ({ex.Status.Detail})";
                     await Log(d, "warn", $"{cpuFallbackReason}; allowCpuFallback is set, so the deployment serves on CPU", ct);
                     gpus = 0;
                 }
@@ -140,7 +140,7 @@ public sealed class RolloutOrchestrator(
             var runtimes = new Dictionary<string, RuntimeResponse>(StringComparer.Ordinal);
             foreach (var placement in placements)
             {
-                var node = new InferenceNodeClient(GrpcChannel.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
+                var node = new InferenceNodeClient(GrpcChannels.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
                 var response = await Step(d, $"load on {placement.NodeName}", () => node.LoadModelAsync(new LoadModelRequest
                 {
                     ModelName = nodeModelName,
@@ -481,13 +481,13 @@ public sealed class RolloutOrchestrator(
         // Pods behind a kubernetes Service are not ours to unload: Kubernetes replaces or deletes them.
         foreach (var replica in replicas.Where(r => !KubernetesManifests.IsKubernetesReplica(r)))
         {
-            var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress), credential.AuthorizationHeader);
+            var node = new InferenceNodeClient(GrpcChannels.ForAddress(replica.GrpcAddress), credential.AuthorizationHeader);
             try
             {
                 await node.UnloadModelAsync(nodeModelName, NodeCall(ct));
                 await Log(d, "info", $"Unloaded {nodeModelName} from {replica.NodeName}", ct);
             }
-            catch (RpcException ex) when (ex.StatusCode == GrpcLite.StatusCode.NotFound)
+            catch (RpcException ex) when (ex.StatusCode == global::Grpc.Core.StatusCode.NotFound)
             {
                 // Already gone (the node restarted): nothing to do.
             }
@@ -518,7 +518,7 @@ public sealed class RolloutOrchestrator(
         }
         catch (RpcException ex)
         {
-            throw new RolloutFailure(DeploymentStates.Failed, $"{step}: {ex.StatusCode} {ex.Detail}");
+            throw new RolloutFailure(DeploymentStates.Failed, $"{step}: {ex.StatusCode} {ex.Status.Detail}");
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException)
         {
@@ -548,7 +548,7 @@ public sealed class RolloutOrchestrator(
         }
     }
 
-    private CallOptions NodeCall(CancellationToken ct) => new(Deadline: DateTime.UtcNow.AddSeconds(options.Value.NodeCallTimeoutSeconds), CancellationToken: ct);
+    private CallOptions NodeCall(CancellationToken ct) => new(deadline: DateTime.UtcNow.AddSeconds(options.Value.NodeCallTimeoutSeconds), cancellationToken: ct);
 
     private Task Log(DeploymentEntity d, string level, string message, CancellationToken ct) => log.WriteAsync(d.EndpointName, d.Name, level, message, ct);
 

@@ -4,7 +4,8 @@ using Gateway.Service.Auth;
 using Gateway.Service.Configuration;
 using Gateway.Service.Routing;
 using Gateway.Service.Telemetry;
-using GrpcLite;
+using Contracts.Clients;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Security;
 
@@ -13,8 +14,9 @@ namespace Gateway.Service.Grpc;
 /// <summary>
 /// KServe v2 <c>inference.GRPCInferenceService</c> on the gateway's gRPC port. The "model" is the endpoint; metadata
 /// <c>authorization</c> carries the key or token and <c>azureml-model-deployment</c> pins a deployment, exactly as
-/// on REST. ModelInfer is forwarded to the chosen replica's node over a pooled HTTP/2 channel with the node-local
-/// model name, and the answer comes back under the endpoint's name.
+/// on REST. ModelInfer is forwarded to the chosen replica's node over the process's channel to that node (with the
+/// node-local model name, the platform credential and the caller's deadline), and the answer comes back under the
+/// endpoint's name.
 /// </summary>
 public sealed class GatewayInferenceGrpcService(
     RoutingTableCache routing,
@@ -22,31 +24,31 @@ public sealed class GatewayInferenceGrpcService(
     ReplicaBalancer balancer,
     GatewayMetrics metrics,
     PlatformCredential credential,
-    IOptions<GatewayOptions> options)
+    IOptions<GatewayOptions> options) : GRPCInferenceService.GRPCInferenceServiceBase
 {
     // Nodes answer only calls carrying the platform credential; the metadata is only read by the channel.
-    private readonly Metadata _nodeCredential = new Metadata().Add("authorization", credential.AuthorizationHeader);
+    private readonly Metadata _nodeCredential = new() { { "authorization", credential.AuthorizationHeader } };
 
-    public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
-    public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerReadyResponse { Ready = routing.IsLoaded });
 
-    public Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var response = new ServerMetadataResponse { Name = "platform-gateway", Version = "2" };
         response.Extensions.Add("binary_tensor_data");
         return Task.FromResult(response);
     }
 
-    public async Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
+    public override async Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         var endpoint = await AuthenticateAsync(request.Name, context);
         return new ModelReadyResponse { Ready = endpoint.HasHealthyDeployment };
     }
 
-    public async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public override async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var endpoint = await AuthenticateAsync(request.Name, context);
         var deployment = endpoint.DescribingDeployment;
@@ -60,7 +62,7 @@ public sealed class GatewayInferenceGrpcService(
         return response;
     }
 
-    public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
         var endpointName = request.ModelName;
@@ -71,16 +73,16 @@ public sealed class GatewayInferenceGrpcService(
             var endpoint = await AuthenticateAsync(endpointName, context);
             var selection = DeploymentSelector.Select(endpoint, context.RequestHeaders.GetValue(DeploymentSelector.PinHeader));
             if (!selection.Succeeded)
-                throw new RpcException(selection.FailureStatus == 404 ? StatusCode.NotFound : StatusCode.Unavailable, selection.FailureReason!);
+                throw new RpcException(new Status(selection.FailureStatus == 404 ? StatusCode.NotFound : StatusCode.Unavailable, selection.FailureReason!));
             var deployment = selection.Deployment!;
             deploymentName = deployment.Name;
 
             var limit = endpoint.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
             if (request.CalculateSize() > limit)
-                throw new RpcException(StatusCode.ResourceExhausted, $"The request is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.");
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The request is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts."));
 
             var replica = balancer.Choose(deployment.GrpcReplicas)
-                ?? throw new RpcException(StatusCode.Unavailable, $"Deployment '{deployment.Name}' has no replica reachable over gRPC.");
+                ?? throw new RpcException(new Status(StatusCode.Unavailable, $"Deployment '{deployment.Name}' has no replica reachable over gRPC."));
 
             // The node gets the node-local model name; the client's request object is not shared, so it is reused.
             request.ModelName = deployment.NodeModelName;
@@ -90,12 +92,12 @@ public sealed class GatewayInferenceGrpcService(
             ModelInferResponse response;
             using (balancer.Begin(replica))
             {
-                response = await GrpcChannel.ForAddress(replica.GrpcAddress!).UnaryAsync<ModelInferRequest, ModelInferResponse>(
-                    "/inference.GRPCInferenceService/ModelInfer", request,
-                    new CallOptions(Headers: _nodeCredential, Deadline: deadline, CancellationToken: context.CancellationToken));
+                var node = new GRPCInferenceService.GRPCInferenceServiceClient(GrpcChannels.ForAddress(replica.GrpcAddress!));
+                response = await node.ModelInferAsync(request,
+                    new CallOptions(headers: _nodeCredential, deadline: deadline, cancellationToken: context.CancellationToken));
             }
             response.ModelName = endpoint.Name;
-            await context.WriteResponseHeadersAsync(new Metadata().Add(DeploymentSelector.PinHeader, deployment.Name));
+            await context.WriteResponseHeadersAsync(new Metadata { { DeploymentSelector.PinHeader, deployment.Name } });
             return response;
         }
         catch (RpcException ex)
@@ -115,7 +117,7 @@ public sealed class GatewayInferenceGrpcService(
     {
         var endpoint = routing.Current.Find(endpointName);
         if (!await authenticator.IsAllowedAsync(endpoint, context.RequestHeaders.GetValue("authorization")))
-            throw new RpcException(StatusCode.Unauthenticated, "A valid credential is required.");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid credential is required."));
         return endpoint!;
     }
 

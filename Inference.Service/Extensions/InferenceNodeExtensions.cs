@@ -1,7 +1,7 @@
 using Inference.Service.Apis;
 using Contracts.Inference;
 using Contracts.Node.V1;
-using GrpcLite;
+using ServiceDefaults.Grpc;
 using Inference.Service.Diagnostics;
 using Inference.Service.Grpc;
 using Inference.Service.Models;
@@ -27,7 +27,11 @@ public static class InferenceNodeExtensions
         builder.Services.AddHostedService<RuntimeLoader>();
         // After the runtime, before registration with Compute: the node reports its preloaded models from the start.
         builder.Services.AddHostedService<ModelPreloader>();
-        builder.Services.AddGrpcLite(options => options.MaxReceiveMessageSize = 256 * 1024 * 1024);
+        builder.AddPlatformGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = Contracts.Clients.GrpcChannels.MaxMessageBytes;
+            options.MaxSendMessageSize = Contracts.Clients.GrpcChannels.MaxMessageBytes;
+        });
         builder.Services.AddSingleton<KServeGrpcService>();
         builder.Services.AddSingleton<InferenceNodeGrpcService>();
         builder.AddComputeRegistration();
@@ -51,7 +55,7 @@ public static class InferenceNodeExtensions
     public static IHostApplicationBuilder AddComputeRegistration(this IHostApplicationBuilder builder)
     {
         if (string.IsNullOrEmpty(builder.Configuration["services:compute:grpc:0"])) return builder;
-        builder.Services.AddGrpcClient<Contracts.Clients.ComputeClient>("compute");
+        builder.Services.AddServiceGrpcClient<Contracts.Clients.ComputeClient>("compute");
         builder.Services.AddHostedService<Registration.ComputeRegistration>();
         return builder;
     }
@@ -63,9 +67,9 @@ public static class InferenceNodeExtensions
         app.MapModelRepositoryApi();
         app.MapScoreApi();
         app.MapNodeAdminApi();
-        app.MapGrpcService<KServeGrpcService>(GrpcPredictV2Reflection.Descriptor.Services[0]);
-        app.MapGrpcService<InferenceNodeGrpcService>(NodeReflection.Descriptor.Services[0]);
-        app.MapGrpcHealthService().AllowAnonymous();
+        app.MapGrpcService<KServeGrpcService>();
+        app.MapGrpcService<InferenceNodeGrpcService>();
+        app.MapPlatformGrpcDefaults();
         return app;
     }
 }

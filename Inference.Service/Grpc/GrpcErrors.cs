@@ -1,4 +1,4 @@
-using GrpcLite;
+using Grpc.Core;
 using Inference.Service.Models;
 using Inference.Service.Runtime;
 
@@ -10,24 +10,24 @@ internal static class GrpcErrors
     public static RpcException From(Exception exception) => exception switch
     {
         RpcException e => e,
-        InvalidInferenceRequestException e => new RpcException(StatusCode.InvalidArgument, e.Message),
-        ModelNotFoundException e => new RpcException(StatusCode.NotFound, e.Message),
-        ModelNotReadyException e => new RpcException(StatusCode.Unavailable, e.Message),
-        QueueFullException e => new RpcException(StatusCode.ResourceExhausted, e.Message),
-        FileNotFoundException e => new RpcException(StatusCode.NotFound, e.Message),
-        OperationCanceledException => new RpcException(StatusCode.Cancelled, "The call was cancelled or its deadline passed before it ran."),
-        OrtException { ErrorCode: OrtErrorCode.InvalidArgument or OrtErrorCode.InvalidGraph } e => new RpcException(StatusCode.InvalidArgument, e.Message),
-        OrtException e => new RpcException(StatusCode.Internal, $"ONNX Runtime error {e.ErrorCode}: {e.Message}"),
-        NotSupportedException e => new RpcException(StatusCode.InvalidArgument, e.Message),
-        _ => new RpcException(StatusCode.Internal, exception.Message),
+        InvalidInferenceRequestException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
+        ModelNotFoundException e => new RpcException(new Status(StatusCode.NotFound, e.Message)),
+        ModelNotReadyException e => new RpcException(new Status(StatusCode.Unavailable, e.Message)),
+        QueueFullException e => new RpcException(new Status(StatusCode.ResourceExhausted, e.Message)),
+        FileNotFoundException e => new RpcException(new Status(StatusCode.NotFound, e.Message)),
+        OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed before it ran.")),
+        OrtException { ErrorCode: OrtErrorCode.InvalidArgument or OrtErrorCode.InvalidGraph } e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
+        OrtException e => new RpcException(new Status(StatusCode.Internal, $"ONNX Runtime error {e.ErrorCode}: {e.Message}")),
+        NotSupportedException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
+        _ => new RpcException(new Status(StatusCode.Internal, exception.Message)),
     };
 
     /// <summary>A failed load: ONNX Runtime's own words say what is wrong with the model.</summary>
     public static RpcException FromLoad(string model, Exception exception) => exception switch
     {
         // The model is fine; this node cannot give it the GPU asked for (and CPU fallback was not allowed).
-        OrtException { ErrorCode: OrtErrorCode.EpFail } e => new RpcException(StatusCode.FailedPrecondition, $"Model '{model}' was not loaded: {e.Message}"),
-        OrtException e => new RpcException(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{model}': {e.Message}"),
+        OrtException { ErrorCode: OrtErrorCode.EpFail } e => new RpcException(new Status(StatusCode.FailedPrecondition, $"Model '{model}' was not loaded: {e.Message}")),
+        OrtException e => new RpcException(new Status(StatusCode.InvalidArgument, $"ONNX Runtime could not load model '{model}': {e.Message}")),
         _ => From(exception),
     };
 }

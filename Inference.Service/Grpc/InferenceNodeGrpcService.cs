@@ -1,13 +1,13 @@
 using Contracts.Node.V1;
-using GrpcLite;
+using Grpc.Core;
 using Inference.Service.Models;
 
 namespace Inference.Service.Grpc;
 
 /// <summary>node.v1.InferenceNode: how Deploy loads and unloads models on this node.</summary>
-public sealed class InferenceNodeGrpcService(NodeControl control)
+public sealed class InferenceNodeGrpcService(NodeControl control) : InferenceNode.InferenceNodeBase
 {
-    public async Task<LoadModelResponse> LoadModel(LoadModelRequest request, ServerCallContext context)
+    public override async Task<LoadModelResponse> LoadModel(LoadModelRequest request, ServerCallContext context)
     {
         try
         {
@@ -19,12 +19,12 @@ public sealed class InferenceNodeGrpcService(NodeControl control)
         }
     }
 
-    public async Task<UnloadModelResponse> UnloadModel(UnloadModelRequest request, ServerCallContext context) =>
+    public override async Task<UnloadModelResponse> UnloadModel(UnloadModelRequest request, ServerCallContext context) =>
         await control.UnloadAsync(request.ModelName)
             ? new UnloadModelResponse { Unloaded = true }
-            : throw new RpcException(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node.");
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node."));
 
-    public Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) => Task.FromResult(control.List());
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) => Task.FromResult(control.List());
 
-    public Task<NodeStatus> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context) => Task.FromResult(control.Status());
+    public override Task<NodeStatus> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context) => Task.FromResult(control.Status());
 }

@@ -1,5 +1,5 @@
 using Contracts.Inference;
-using GrpcLite;
+using Grpc.Core;
 using Inference.Service.Apis;
 using Inference.Service.Models;
 using Inference.Service.Protocol;
@@ -8,20 +8,20 @@ using Inference.Service.Runtime;
 namespace Inference.Service.Grpc;
 
 /// <summary>The KServe v2 <c>inference.GRPCInferenceService</c> on the node's gRPC endpoint.</summary>
-public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor executor)
+public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor executor) : GRPCInferenceService.GRPCInferenceServiceBase
 {
-    public Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
-    public Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerReadyResponse { Ready = OrtRuntime.IsLoaded });
 
-    public Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
+    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         models.Find(request.Name) is { } model
             ? Task.FromResult(new ModelReadyResponse { Ready = model.IsReady })
-            : throw new RpcException(StatusCode.NotFound, $"Model '{request.Name}' is not loaded on this node.");
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.Name}' is not loaded on this node."));
 
-    public Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var response = new ServerMetadataResponse { Name = "inference", Version = OrtRuntime.Version };
         response.Extensions.Add("binary_tensor_data");
@@ -29,7 +29,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
         return Task.FromResult(response);
     }
 
-    public Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         try
         {
@@ -53,7 +53,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
         return t;
     }
 
-    public async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         try
         {
@@ -75,7 +75,7 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
     }
 
     // The model repository extension: load again by name what this node was told to load before, or unload.
-    public async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         try
         {
@@ -88,8 +88,8 @@ public sealed class KServeGrpcService(ModelRepository models, InferenceExecutor 
         }
     }
 
-    public async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context) =>
+    public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context) =>
         await models.UnloadAsync(request.ModelName)
             ? new RepositoryModelUnloadResponse { ModelName = request.ModelName, IsUnloaded = true }
-            : throw new RpcException(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node.");
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded on this node."));
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Contracts.Clients;
 using Contracts.Compute.V1;
-using GrpcLite;
+using Grpc.Core;
 using Inference.Service.Models;
 using Inference.Service.Runtime;
 using Microsoft.Extensions.Options;

@@ -1,22 +1,22 @@
 using Contracts.Registry.V1;
 using Google.Protobuf;
-using GrpcLite;
+using Grpc.Core;
 using Registry.Service.Blobs;
 using Registry.Service.Models;
 
 namespace Registry.Service.Grpc;
 
 /// <summary>registry.v1.Registry: how the other services resolve model versions, fetch their files and pin them.</summary>
-public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, ILogger<RegistryGrpcService> logger)
+public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, ILogger<RegistryGrpcService> logger) : Contracts.Registry.V1.Registry.RegistryBase
 {
-    public async Task<Contracts.Registry.V1.ModelVersion> ResolveModel(ResolveModelRequest request, ServerCallContext context)
+    public override async Task<Contracts.Registry.V1.ModelVersion> ResolveModel(ResolveModelRequest request, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);
         var version = await FindAsync(request.Name, selector, context.CancellationToken);
         return ModelVersionMapper.ToProto(version, blobs);
     }
 
-    public async Task<ListModelFilesResponse> ListModelFiles(ListModelFilesRequest request, ServerCallContext context)
+    public override async Task<ListModelFilesResponse> ListModelFiles(ListModelFilesRequest request, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);
         var version = await FindAsync(request.Name, selector, context.CancellationToken);
@@ -25,16 +25,16 @@ public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, I
         return response;
     }
 
-    public async Task DownloadFile(DownloadFileRequest request, IServerStreamWriter<FileChunk> responseStream, ServerCallContext context)
+    public override async Task DownloadFile(DownloadFileRequest request, IServerStreamWriter<FileChunk> responseStream, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);
         var version = await FindAsync(request.Name, selector, context.CancellationToken);
         var file = version.Files.FirstOrDefault(f => f.Path == request.Path)
-            ?? throw new RpcException(StatusCode.NotFound, $"Model {version.Id} has no file '{request.Path}'.");
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"Model {version.Id} has no file '{request.Path}'."));
         await StreamAsync(version, file, responseStream, context.CancellationToken);
     }
 
-    public async Task DownloadModel(DownloadModelRequest request, IServerStreamWriter<FileChunk> responseStream, ServerCallContext context)
+    public override async Task DownloadModel(DownloadModelRequest request, IServerStreamWriter<FileChunk> responseStream, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);
         var version = await FindAsync(request.Name, selector, context.CancellationToken);
@@ -42,19 +42,19 @@ public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, I
             await StreamAsync(version, file, responseStream, context.CancellationToken);
     }
 
-    public async Task<Contracts.Registry.V1.ModelVersion> AcquireModelUse(AcquireModelUseRequest request, ServerCallContext context)
+    public override async Task<Contracts.Registry.V1.ModelVersion> AcquireModelUse(AcquireModelUseRequest request, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);
-        if (ModelRules.CheckUser(request.User) is { } userError) throw new RpcException(StatusCode.InvalidArgument, $"user: {userError}");
+        if (ModelRules.CheckUser(request.User) is { } userError) throw new RpcException(new Status(StatusCode.InvalidArgument, $"user: {userError}"));
         var version = await catalog.AcquireUseAsync(request.Name, selector, request.User, context.CancellationToken)
             ?? throw NotFound(request.Name, selector);
         logger.LogInformation("{User} now uses model {Model}", request.User, version.Id);
         return ModelVersionMapper.ToProto(version, blobs);
     }
 
-    public async Task<ReleaseModelUseResponse> ReleaseModelUse(ReleaseModelUseRequest request, ServerCallContext context)
+    public override async Task<ReleaseModelUseResponse> ReleaseModelUse(ReleaseModelUseRequest request, ServerCallContext context)
     {
-        if (ModelRules.CheckUser(request.User) is { } userError) throw new RpcException(StatusCode.InvalidArgument, $"user: {userError}");
+        if (ModelRules.CheckUser(request.User) is { } userError) throw new RpcException(new Status(StatusCode.InvalidArgument, $"user: {userError}"));
         var selector = VersionSelector.Latest;
         if (request.Name.Length > 0) selector = Check(request.Name, request.Version);
         var released = await catalog.ReleaseUseAsync(request.Name.Length > 0 ? request.Name : null, selector, request.User, context.CancellationToken);
@@ -78,7 +78,7 @@ public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, I
         catch (BlobCorruptException ex)
         {
             logger.LogError(ex, "File {Path} of {Model} is corrupt on disk", file.Path, version.Id);
-            throw new RpcException(StatusCode.DataLoss, $"The stored copy of '{file.Path}' of {version.Id} failed its sha256 check.");
+            throw new RpcException(new Status(StatusCode.DataLoss, $"The stored copy of '{file.Path}' of {version.Id} failed its sha256 check."));
         }
     }
 
@@ -87,12 +87,12 @@ public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, I
 
     private static VersionSelector Check(string name, string version)
     {
-        if (ModelRules.CheckName(name) is { } nameError) throw new RpcException(StatusCode.InvalidArgument, $"name: {nameError}");
+        if (ModelRules.CheckName(name) is { } nameError) throw new RpcException(new Status(StatusCode.InvalidArgument, $"name: {nameError}"));
         if (!VersionSelector.TryParse(version, out var selector, emptyIsLatest: true))
-            throw new RpcException(StatusCode.InvalidArgument, $"version: {VersionSelector.Rule}");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"version: {VersionSelector.Rule}"));
         return selector;
     }
 
     private static RpcException NotFound(string name, VersionSelector selector) =>
-        new(StatusCode.NotFound, selector.IsLatest ? $"No model named '{name}' is registered." : $"Model '{name}' has no version {selector}.");
+        new(new Status(StatusCode.NotFound, selector.IsLatest ? $"No model named '{name}' is registered." : $"Model '{name}' has no version {selector}."));
 }

@@ -54,7 +54,9 @@ public static class TelemetryExtensions
                 // Spans nobody exports are pure cost on the hot path (every request made a server span, a client span
                 // and their tags): sources are listened to only when there is somewhere to send them.
                 if (!exportOtlp || sampler is AlwaysOffSampler) return;
+                // gRPC calls get one client span each (with rpc.* tags) instead of a bare HTTP POST span beside it.
                 tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation()
+                    .AddGrpcClientInstrumentation(grpc => grpc.SuppressDownstreamInstrumentation = true)
                     .AddSource(LibrarySources).AddSource(PlatformPrefix + "*");
             });
         if (exportOtlp) telemetry.UseOtlpExporter();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Unary gRPC benchmark: our client -> our server beside grpc-js -> grpc-js, same run, same machine.
+# Unary gRPC benchmark: grpc-dotnet -> grpc-dotnet beside grpc-js -> grpc-js, same run, same machine.
 # Usage: bench/grpc/run.sh [--duration 10] [--warmup 3] [--concurrency 1,64]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using GrpcLite;
+using Contracts.Inference;
+using Grpc.Net.Client;
 using Inference.Service.Extensions;
 
 namespace Inference.Bench;
@@ -21,6 +22,7 @@ internal sealed class BenchNode : IAsyncDisposable
             DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Credential) },
         };
         Grpc = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{grpcPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        KServe = new GRPCInferenceService.GRPCInferenceServiceClient(Grpc);
     }
 
     /// <summary>The platform credential this in-process node demands (a fixed one: nothing else can reach it).</summary>
@@ -29,6 +31,7 @@ internal sealed class BenchNode : IAsyncDisposable
     public HttpClient Http { get; }
     public Inference.Service.Models.InferenceExecutor Executor => _app.Services.GetRequiredService<Inference.Service.Models.InferenceExecutor>();
     public GrpcChannel Grpc { get; }
+    public GRPCInferenceService.GRPCInferenceServiceClient KServe { get; }
 
     public static async Task<BenchNode> StartAsync()
     {

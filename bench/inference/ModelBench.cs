@@ -76,7 +76,7 @@ internal static class ModelBench
                 "rest-binary" => () => PostBinary(node, model, binary, headerLength),
                 // The node's own path without any transport: validation, queue, batching, Run, split.
                 "in-process" => () => node.Executor.InferAsync(model, _ => [tensor], null, CancellationToken.None),
-                _ => () => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer", grpcRequest),
+                _ => () => node.KServe.ModelInferAsync(grpcRequest).ResponseAsync,
             };
         }
 

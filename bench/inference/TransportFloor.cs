@@ -22,7 +22,7 @@ internal static class TransportFloor
                 response.EnsureSuccessStatusCode();
             }, c, options.Warmup, options.Duration));
             report.Add(Model, "grpc-live", c, await LoadRunner.RunAsync(
-                () => node.Grpc.UnaryAsync<ServerLiveRequest, ServerLiveResponse>("/inference.GRPCInferenceService/ServerLive", live), c, options.Warmup, options.Duration));
+                () => node.KServe.ServerLiveAsync(live).ResponseAsync, c, options.Warmup, options.Duration));
         }
     }
 }

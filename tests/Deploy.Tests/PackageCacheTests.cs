@@ -2,7 +2,8 @@ using Contracts.Clients;
 using Contracts.Registry.V1;
 using Deploy.Service;
 using Deploy.Service.Rollout;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -8,7 +8,8 @@ using Contracts.Clients;
 using Contracts.Node.V1;
 using Deploy.Service.Apis;
 using Deploy.Service.Rollout;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ServiceDefaults.Security;
 using TestSupport;
 

@@ -4,7 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Contracts.Clients;
 using Contracts.Events;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using TestSupport;
@@ -93,7 +94,7 @@ public sealed class RoutingAndRulesTests(InfrastructureFixture infrastructure) :
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         var bad = await Assert.ThrowsAsync<RpcException>(() => _deploy.GetEndpointAsync("bad name!"));
         Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
-        Assert.Contains("name", bad.Detail);
+        Assert.Contains("name", bad.Status.Detail);
     }
 
     [Fact]

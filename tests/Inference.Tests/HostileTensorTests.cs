@@ -5,7 +5,9 @@ using Contracts.Clients;
 using Contracts.Inference;
 using Contracts.Node.V1;
 using Google.Protobuf;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TestSupport;
 using Inference.Tests.Support;
 
 namespace Inference.Tests;

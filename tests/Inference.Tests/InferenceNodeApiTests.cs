@@ -7,7 +7,9 @@ using System.Text.Json;
 using Contracts.Clients;
 using Contracts.Inference;
 using Contracts.Node.V1;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TestSupport;
 using Inference.Tests.Support;
 using Inference.Service.Runtime;
 
@@ -354,7 +356,7 @@ public sealed class InferenceNodeApiTests(InferenceNodeHost node) : IClassFixtur
             await Task.Delay(10);
         }
         var expired = await Assert.ThrowsAsync<RpcException>(() => node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request(),
-            new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(50))));
+            new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(50))));
         Assert.True(expired.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Cancelled, expired.Status.ToString());
         await Task.WhenAll(busy);
         await node.Grpc.UnaryAsync<ModelInferRequest, ModelInferResponse>(method, Request());

@@ -4,7 +4,9 @@ using System.Text.Json;
 using Contracts.Clients;
 using Contracts.Inference;
 using Contracts.Node.V1;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TestSupport;
 using Inference.Tests.Support;
 using Inference.Service.Runtime;
 

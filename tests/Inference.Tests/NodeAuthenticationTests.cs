@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using Contracts.Clients;
 using Contracts.Inference;
 using Contracts.Node.V1;
-using GrpcLite;
-using GrpcLite.Health.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TestSupport;
+using Grpc.Health.V1;
 using Inference.Tests.Support;
 using ServiceDefaults.Security;
 

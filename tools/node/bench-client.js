@@ -10,7 +10,7 @@ const definition = protoLoader.loadSync('bench.proto', {
   keepCase: true, longs: String, defaults: true,
   includeDirs: [path.resolve(__dirname, '..', '..', 'bench', 'grpc', 'GrpcBench', 'Protos')],
 });
-const { Bench } = grpc.loadPackageDefinition(definition).grpclite.bench.v1;
+const { Bench } = grpc.loadPackageDefinition(definition).grpcbench.v1;
 
 const [target, concurrencyText, warmupText, durationText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);

@@ -121,7 +121,7 @@ const cases = {
     call.end();
     const [response] = await collect(call);
     const names = response.list_services_response.service.map((s) => s.name);
-    expect(names.includes('grpclite.test.v1.Echo') && names.includes('grpc.health.v1.Health'), `listed ${names}`);
+    expect(names.includes('interop.test.v1.Echo') && names.includes('grpc.health.v1.Health'), `listed ${names}`);
   },
 };
 

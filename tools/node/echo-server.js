@@ -78,7 +78,7 @@ const echo = {
 
 const health = {
   Check(call, callback) {
-    if (call.request.service === '' || call.request.service === 'grpclite.test.v1.Echo') {
+    if (call.request.service === '' || call.request.service === 'interop.test.v1.Echo') {
       return callback(null, { status: 'SERVING' });
     }
     callback({ code: grpc.status.NOT_FOUND, details: 'unknown service' });

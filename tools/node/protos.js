@@ -9,19 +9,19 @@ const repo = path.resolve(__dirname, '..', '..');
 
 function load() {
   const definition = protoLoader.loadSync(
-    ['grpclite/test/v1/echo.proto', 'grpc/health/v1/health.proto', 'grpc/reflection/v1alpha/reflection.proto'],
+    ['interop/test/v1/echo.proto', 'grpc/health/v1/health.proto', 'grpc/reflection/v1alpha/reflection.proto'],
     {
       keepCase: true,
       longs: Number,
       enums: String,
       defaults: true,
       oneofs: true,
-      includeDirs: [path.join(repo, 'tests/GrpcLite.Tests/Protos'), path.join(repo, 'GrpcLite/Protos')],
+      includeDirs: [path.join(repo, 'tests/GrpcInterop.Tests/Protos'), path.join(repo, 'tests/GrpcInterop.Tests/PeerProtos')],
     });
   const loaded = grpc.loadPackageDefinition(definition);
   return {
     grpc,
-    Echo: loaded.grpclite.test.v1.Echo,
+    Echo: loaded.interop.test.v1.Echo,
     Health: loaded.grpc.health.v1.Health,
     ServerReflection: loaded.grpc.reflection.v1alpha.ServerReflection,
   };

@@ -1,6 +1,6 @@
 using System.Net;
+using Grpc.Core;
 using GrpcBench.V1;
-using GrpcLite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GrpcBench;
 
-/// <summary>Our server: Kestrel h2c on 127.0.0.1:0 with the Bench service mapped through GrpcLite.</summary>
+/// <summary>The grpc-dotnet server: Kestrel h2c on 127.0.0.1:0 with the Bench service on Grpc.AspNetCore.</summary>
 internal static class BenchServer
 {
     public static async Task RunAsync()
@@ -20,10 +20,9 @@ internal static class BenchServer
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpcLite();
-        builder.Services.AddSingleton<BenchService>();
+        builder.Services.AddGrpc();
         var app = builder.Build();
-        app.MapGrpcService<BenchService>(BenchReflection.Descriptor.Services[0]);
+        app.MapGrpcService<BenchService>();
         await app.StartAsync();
 
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -34,8 +33,8 @@ internal static class BenchServer
     }
 }
 
-public sealed class BenchService
+public sealed class BenchService : Bench.BenchBase
 {
-    public Task<PingReply> Ping(PingRequest request, ServerCallContext context) =>
+    public override Task<PingReply> Ping(PingRequest request, ServerCallContext context) =>
         Task.FromResult(new PingReply { Sequence = request.Sequence, Note = request.Note });
 }

@@ -11,12 +11,12 @@ internal static class Peers
 
     private static string NodeDirectory => Path.Combine(RepositoryRoot, "tools", "node");
 
-    public static Task<ServerProcess> StartOurServerAsync()
+    public static Task<ServerProcess> StartOurServerAsync(string mode)
     {
         var self = Environment.ProcessPath!;
         var info = self.EndsWith("dotnet", StringComparison.Ordinal)
-            ? Start(self, RepositoryRoot, typeof(Peers).Assembly.Location, "server")
-            : Start(self, RepositoryRoot, "server");
+            ? Start(self, RepositoryRoot, typeof(Peers).Assembly.Location, mode)
+            : Start(self, RepositoryRoot, mode);
         return ServerProcess.StartAsync(info);
     }
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using GrpcBench;
 
 // dotnet run -c Release --project bench/grpc/GrpcBench [-- --duration 10 --warmup 3 --concurrency 1,64]
-// Measures unary round trips of a small message over loopback: our client -> our server, then
-// grpc-js client -> grpc-js server, each server in its own process, and prints the comparison.
+// Measures unary round trips of a small message over loopback: grpc-dotnet client -> grpc-dotnet server (Grpc.AspNetCore
+// on Kestrel h2c), then grpc-js client -> grpc-js server, each server in its own process, and prints the comparison.
 if (args.Length > 0 && args[0] == "server")
 {
     await BenchServer.RunAsync();
@@ -15,12 +15,12 @@ var warmup = TimeSpan.FromSeconds(Option("--warmup", 3));
 var concurrencies = (OptionText("--concurrency") ?? "1,64").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 
 var results = new List<LoadResult>();
-await using (var ours = await Peers.StartOurServerAsync())
+await using (var dotnet = await Peers.StartOurServerAsync("server"))
 {
     foreach (var concurrency in concurrencies)
     {
-        results.Add(await OurClientLoad.RunAsync(new Uri($"http://127.0.0.1:{ours.Port}"), concurrency, warmup, duration));
-        Console.Error.WriteLine($"done: GrpcLite c={concurrency}");
+        results.Add(await ClientLoad.RunAsync(new Uri($"http://127.0.0.1:{dotnet.Port}"), concurrency, warmup, duration));
+        Console.Error.WriteLine($"done: grpc-dotnet c={concurrency}");
     }
 }
 await using (var node = await Peers.StartNodeServerAsync())
@@ -33,16 +33,16 @@ await using (var node = await Peers.StartNodeServerAsync())
 }
 
 Console.WriteLine($"Unary round trips over loopback, {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per run after {warmup.TotalSeconds:0} s warmup");
-Console.WriteLine($"{"pair",-22} {"conc",5} {"calls/s",10} {"p50 µs",9} {"p99 µs",9}");
+Console.WriteLine($"{"pair",-28} {"conc",5} {"calls/s",10} {"p50 µs",9} {"p99 µs",9}");
 foreach (var result in results)
 {
-    Console.WriteLine($"{result.Pair,-22} {result.Concurrency,5} {result.CallsPerSecond,10:0} {result.P50Micros,9:0.0} {result.P99Micros,9:0.0}");
+    Console.WriteLine($"{result.Pair,-28} {result.Concurrency,5} {result.CallsPerSecond,10:0} {result.P50Micros,9:0.0} {result.P99Micros,9:0.0}");
 }
 foreach (var concurrency in concurrencies)
 {
-    var ours = results.First(r => r.Concurrency == concurrency && r.Pair.StartsWith("GrpcLite", StringComparison.Ordinal));
+    var dotnet = results.First(r => r.Concurrency == concurrency && r.Pair.StartsWith("grpc-dotnet", StringComparison.Ordinal));
     var theirs = results.First(r => r.Concurrency == concurrency && r.Pair.StartsWith("grpc-js", StringComparison.Ordinal));
-    Console.WriteLine($"ratio GrpcLite/grpc-js at c={concurrency}: throughput x{ours.CallsPerSecond / theirs.CallsPerSecond:0.00}, p50 x{ours.P50Micros / theirs.P50Micros:0.00} (lower is better)");
+    Console.WriteLine($"ratio grpc-dotnet/grpc-js at c={concurrency}: throughput x{dotnet.CallsPerSecond / theirs.CallsPerSecond:0.00}, p50 x{dotnet.P50Micros / theirs.P50Micros:0.00}, p99 x{dotnet.P99Micros / theirs.P99Micros:0.00} (p lower is better)");
 }
 return 0;
 

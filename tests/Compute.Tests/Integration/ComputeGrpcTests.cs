@@ -1,7 +1,8 @@
 using System.Net;
 using Contracts.Clients;
 using Contracts.Compute.V1;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TestSupport;
 
 namespace Compute.Tests.Integration;
@@ -70,7 +71,7 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             _client.ReserveAsync(new ReserveRequest { ReservationId = "e/gpu", Compute = "local", Instances = 1, CpuCores = 1, MemoryGb = 1, Gpus = 1 }));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("gpus: need 1, free 0", error.Detail);
+        Assert.Contains("gpus: need 1, free 0", error.Status.Detail);
     }
 
     [Fact]
@@ -82,14 +83,14 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
 
         var invalid = await Assert.ThrowsAsync<RpcException>(() => _client.RegisterNodeAsync(new RegisterNodeRequest { NodeName = "bad name", HttpAddress = "nope" }));
         Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
-        Assert.Contains("nodeName", invalid.Detail);
-        Assert.Contains("httpAddress", invalid.Detail);
-        Assert.Contains("grpcAddress", invalid.Detail);
-        Assert.Contains("capacity.cpuCores", invalid.Detail);
+        Assert.Contains("nodeName", invalid.Status.Detail);
+        Assert.Contains("httpAddress", invalid.Status.Detail);
+        Assert.Contains("grpcAddress", invalid.Status.Detail);
+        Assert.Contains("capacity.cpuCores", invalid.Status.Detail);
 
         var badReserve = await Assert.ThrowsAsync<RpcException>(() => _client.ReserveAsync(new ReserveRequest { ReservationId = "x", Compute = "local", Instances = 0, CpuCores = 1 }));
         Assert.Equal(StatusCode.InvalidArgument, badReserve.StatusCode);
-        Assert.Contains("instances", badReserve.Detail);
+        Assert.Contains("instances", badReserve.Status.Detail);
     }
 
     [Fact]
@@ -106,7 +107,7 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             _client.ReserveAsync(new ReserveRequest { ReservationId = "e/d", Compute = "aks-broken", Instances = 1, CpuCores = 1, MemoryGb = 1 }));
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("is Failed", error.Detail);
+        Assert.Contains("is Failed", error.Status.Detail);
         Assert.Equal("Failed", (await _client.GetComputeAsync("aks-broken")).ProvisioningState);
     }
 

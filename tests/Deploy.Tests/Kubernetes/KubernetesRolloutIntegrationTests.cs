@@ -4,7 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Contracts.Clients;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using TestSupport;
 
 namespace Deploy.Tests.Kubernetes;

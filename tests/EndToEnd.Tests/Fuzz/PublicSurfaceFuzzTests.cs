@@ -5,7 +5,9 @@ using System.Text.Json;
 using Contracts.Inference;
 using EndToEnd.Tests.Journey;
 using Google.Protobuf;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.Fuzz;
@@ -137,7 +139,7 @@ public sealed class PublicSurfaceFuzzTests(JourneyPlatform journey, ITestOutputH
         try
         {
             await channel.UnaryAsync<ModelInferRequest, ModelInferResponse>("/inference.GRPCInferenceService/ModelInfer", request,
-                new CallOptions(new Metadata().Add("authorization", $"Bearer {key}"), DateTime.UtcNow.AddSeconds(30)));
+                new CallOptions(new Metadata { { "authorization", $"Bearer {key}" } }, DateTime.UtcNow.AddSeconds(30)));
         }
         catch (RpcException e)
         {

@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Contracts.Clients;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace EndToEnd.Tests.Journey;
 

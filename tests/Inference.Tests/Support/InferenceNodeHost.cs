@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Inference.Service.Extensions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -231,8 +232,8 @@ public sealed class RegistrationTests(InfrastructureFixture infrastructure) : IA
         var zipFailure = await Record.ExceptionAsync(() => _app.Http.GetByteArrayAsync("/api/v1/models/corrupt/versions/1/download"));
         Assert.True(zipFailure is HttpRequestException or IOException, $"expected a broken download, got {zipFailure}");
 
-        var error = await Assert.ThrowsAsync<GrpcLite.RpcException>(() =>
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
             _app.Registry.DownloadFileAsync("corrupt", "1", "data.bin", new MemoryStream()));
-        Assert.Equal(GrpcLite.StatusCode.DataLoss, error.StatusCode);
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
     }
 }

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Contracts.Clients;
-using GrpcLite;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using TestSupport;

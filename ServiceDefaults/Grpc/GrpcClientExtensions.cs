@@ -1,0 +1,52 @@
+using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDefaults.Http;
+
+namespace ServiceDefaults.Grpc;
+
+public static class GrpcClientExtensions
+{
+    /// <summary>
+    /// Registers <typeparamref name="TClient"/> (a generated client, or a wrapper with a constructor taking a
+    /// <see cref="global::Grpc.Core.CallInvoker"/>) with Grpc.Net.ClientFactory, for the service whose address Aspire
+    /// puts at <c>services:{serviceName}:grpc:0</c>. Calls failing with UNAVAILABLE are retried with backoff (every
+    /// RPC between our services is safe to repeat); deadlines are the caller's (the Contracts wrappers set them).
+    /// </summary>
+    public static IHttpClientBuilder AddServiceGrpcClient<TClient>(this IServiceCollection services, string serviceName)
+        where TClient : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceName);
+        return services
+            // One factory name per client type: the gateway has both a wrapper and a generated client for "deploy".
+            .AddGrpcClient<TClient>($"{serviceName}/{typeof(TClient).FullName}", (provider, options) =>
+                options.Address = provider.GetRequiredService<ServiceAddresses>().Resolve(serviceName, "grpc"))
+            .ConfigureChannel(channel =>
+            {
+                channel.ServiceConfig = RetryOnUnavailable;
+                channel.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            })
+            // The REST defaults (ConfigureHttpClientDefaults: timeouts and retries for HTTP methods) are not for gRPC:
+            // a 10 s attempt timeout would cut long downloads, and gRPC retries by status, above.
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+    }
+
+    /// <summary>Up to 5 attempts on UNAVAILABLE (connection refused, server restarting), 0.1 s doubling to 2 s, jittered by the client.</summary>
+    public static ServiceConfig RetryOnUnavailable { get; } = new()
+    {
+        MethodConfigs =
+        {
+            new MethodConfig
+            {
+                Names = { MethodName.Default },
+                RetryPolicy = new RetryPolicy
+                {
+                    MaxAttempts = 5,
+                    InitialBackoff = TimeSpan.FromMilliseconds(100),
+                    MaxBackoff = TimeSpan.FromSeconds(2),
+                    BackoffMultiplier = 2,
+                    RetryableStatusCodes = { global::Grpc.Core.StatusCode.Unavailable },
+                },
+            },
+        },
+    };
+}
