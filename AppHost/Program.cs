@@ -24,7 +24,8 @@ var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("messagi
 var registry = builder.AddService<Projects.Registry_Service>("registry", options)
     .WithReference(registryDb).WaitFor(registryDb)
     .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"));
+    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"))
+    .WithEnvironment("Environments__Root", options.DataPath("registry", "envs"));
 
 var compute = builder.AddService<Projects.Compute_Service>("compute", options)
     .WithReference(computeDb).WaitFor(computeDb)
