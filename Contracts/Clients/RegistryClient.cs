@@ -32,6 +32,11 @@ public sealed class RegistryClient(GrpcChannel channel)
         channel.UnaryAsync<ReleaseModelUseRequest, ReleaseModelUseResponse>(Service + "ReleaseModelUse",
             new ReleaseModelUseRequest { Name = name, Version = version, User = user }, Options(ct, idempotent: true));
 
+    /// <summary>An environment version and the state of its build; <paramref name="version"/> is a number or "latest".</summary>
+    public Task<EnvironmentVersion> ResolveEnvironmentAsync(string name, string version, CancellationToken ct = default) =>
+        channel.UnaryAsync<ResolveEnvironmentRequest, EnvironmentVersion>(Service + "ResolveEnvironment",
+            new ResolveEnvironmentRequest { Name = name, Version = version }, Options(ct, idempotent: true));
+
     /// <summary>The raw chunks of one file (see FileChunk); prefer <see cref="DownloadFileAsync"/>.</summary>
     public IAsyncEnumerable<FileChunk> DownloadFileChunks(string name, string version, string path, CancellationToken ct = default) =>
         channel.ServerStreaming<DownloadFileRequest, FileChunk>(Service + "DownloadFile",

@@ -31,4 +31,27 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
             metrics.RequestFinished(modelName, started, failure);
         }
     }
+
+    /// <summary>A scoring-script model's path: a worker of its pool runs run() on the request.</summary>
+    public async Task<Scripts.ScriptAnswer> RunScriptAsync(string modelName, Scripts.ScriptCall call, CancellationToken cancellation)
+    {
+        var model = models.GetReady(modelName);
+        if (model.Scripts is null) throw new NotSupportedException($"Model '{modelName}' is an ONNX model, not a scoring script.");
+        var started = Stopwatch.GetTimestamp();
+        metrics.RequestStarted(modelName);
+        string? failure = null;
+        try
+        {
+            return await model.Scripts.Pick().RunAsync(call, cancellation);
+        }
+        catch (Exception e)
+        {
+            failure = e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            metrics.RequestFinished(modelName, started, failure);
+        }
+    }
 }
