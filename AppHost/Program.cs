@@ -25,7 +25,9 @@ var registry = builder.AddService<Projects.Registry_Service>("registry", options
     .WithReference(registryDb).WaitFor(registryDb)
     .WithReference(messaging).WaitFor(messaging)
     .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"))
-    .WithEnvironment("Environments__Root", options.DataPath("registry", "envs"));
+    // Built environments, one folder per content hash; an operator (or the tests) may keep them elsewhere, as a cache.
+    .WithEnvironment("Environments__Root", Environment.GetEnvironmentVariable("Environments__Root") is { Length: > 0 } envs
+        ? envs : options.DataPath("registry", "envs"));
 
 var compute = builder.AddService<Projects.Compute_Service>("compute", options)
     .WithReference(computeDb).WaitFor(computeDb)

@@ -33,6 +33,8 @@ public static class PythonWheels
             foreach (var (path, bytes) in files)
             {
                 var entry = zip.CreateEntry(path, CompressionLevel.Fastest);
+                // The same content gives the same bytes (and so the same environment hash, built once per machine).
+                entry.LastWriteTime = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
                 using var stream = entry.Open();
                 stream.Write(bytes);
             }
