@@ -12,6 +12,8 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         IReadOnlyList<string>? outputs, CancellationToken cancellation)
     {
         var model = models.GetReady(modelName);
+        if (model.Scripts is not null)
+            throw new NotSupportedException($"Model '{modelName}' is served by a scoring script, which takes requests on /score (Azure ML's protocol), not as tensors.");
         var started = Stopwatch.GetTimestamp();
         metrics.RequestStarted(modelName);
         string? failure = null;

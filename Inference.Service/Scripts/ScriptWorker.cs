@@ -237,9 +237,21 @@ public sealed class ScriptWorker : IAsyncDisposable
     {
         old.FailAll(new ScriptWorkerLostException("The scoring script's worker was restarted while the request was in it."));
         await old.DisposeAsync();
-        // Back off when it keeps dying, so a crashing script does not spin.
-        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(attempt, 6)))), _stopping.Token);
-        return await StartConnectionAsync();
+        for (var failures = 0; ; failures++)
+        {
+            // Back off when it keeps dying, so a crashing script does not spin.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt + failures, 9)))), _stopping.Token);
+            try
+            {
+                return await StartConnectionAsync();
+            }
+            catch (ScriptInitException ex)
+            {
+                // It served before, so this is taken as passing (a resource briefly missing): keep trying, requests wait.
+                _logger.LogWarning("Scoring worker of {Instance} failed to start again: {Error}", _settings.InstanceName, ex.Message);
+                _log.Add(_settings.InstanceName, "platform", $"restart failed, trying again: {ex.Message}");
+            }
+        }
     }
 
     private void Print(string stream, string line)

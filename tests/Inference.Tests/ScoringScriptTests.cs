@@ -80,6 +80,11 @@ public sealed class ScoringScriptTests(InferenceNodeHost node) : IClassFixture<I
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("[[4, 7], [0, 2]]", body.Replace(" ", "").Replace(",", ", "));
 
+        // Tensors (KServe v2) are for ONNX models; a script takes Azure ML's /score.
+        var tensors = await node.Http.PostAsync("/v2/models/aml-numpy/infer", new StringContent("""{"inputs": []}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, tensors.StatusCode);
+        Assert.Contains("scoring script", await tensors.Content.ReadAsStringAsync());
+
         // What the script printed is in the model's log, with the instance that printed it.
         var log = await node.Http.GetStringAsync("/admin/models/aml-numpy/logs");
         Assert.Contains("inference-test/aml-numpy/0 [stdout] loaded weights (3, 2)", log);
