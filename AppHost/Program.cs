@@ -24,7 +24,10 @@ var messaging = builder.AddRabbitMqServer("messaging", options.DataPath("messagi
 var registry = builder.AddService<Projects.Registry_Service>("registry", options)
     .WithReference(registryDb).WaitFor(registryDb)
     .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"));
+    .WithEnvironment("Registry__BlobRoot", options.DataPath("registry", "blobs"))
+    // Built environments, one folder per content hash; an operator (or the tests) may keep them elsewhere, as a cache.
+    .WithEnvironment("Environments__Root", Environment.GetEnvironmentVariable("Environments__Root") is { Length: > 0 } envs
+        ? envs : options.DataPath("registry", "envs"));
 
 var compute = builder.AddService<Projects.Compute_Service>("compute", options)
     .WithReference(computeDb).WaitFor(computeDb)

@@ -34,6 +34,9 @@ public sealed class DeployOptions
 
     [Range(1, 3600)] public double NodeCallTimeoutSeconds { get; set; } = 120;
 
+    /// <summary>How long a rollout waits for its environment's build (the registry builds once per content hash).</summary>
+    [Range(1, 24 * 3600)] public double EnvironmentBuildWaitSeconds { get; set; } = 1800;
+
     /// <summary>How often the rollout worker looks for work it was not told about (after a restart, a lost wake-up).</summary>
     [Range(0.1, 3600)] public double RescanSeconds { get; set; } = 10;
 

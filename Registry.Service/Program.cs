@@ -20,6 +20,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapModelsApi();
+app.MapEnvironmentsApi();
 app.MapRegistryGrpc();
 
 app.Run();

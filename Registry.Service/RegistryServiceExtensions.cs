@@ -1,4 +1,5 @@
 using Registry.Service.Blobs;
+using Registry.Service.Environments;
 using Registry.Service.Models;
 using ServiceDefaults.Configuration;
 
@@ -6,7 +7,7 @@ namespace Registry.Service;
 
 public static class RegistryServiceExtensions
 {
-    /// <summary>The registry's own parts: settings, blob store, model catalogue, outbox relay and blob collector.</summary>
+    /// <summary>The registry's own parts: settings, blob store, model catalogue, outbox relay, blob collector, environments and their builder.</summary>
     public static IHostApplicationBuilder AddRegistryServices(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<RegistryOptions>(RegistryOptions.Section);
@@ -14,6 +15,13 @@ public static class RegistryServiceExtensions
         builder.Services.AddScoped<ModelRegistrar>();
         builder.Services.AddScoped<ModelCatalog>();
         builder.Services.AddHostedService<OrphanBlobCollector>();
+
+        builder.AddValidatedOptions<EnvironmentOptions>(EnvironmentOptions.Section);
+        builder.Services.AddSingleton<PythonInterpreters>();
+        builder.Services.AddSingleton<EnvironmentBuildQueue>();
+        builder.Services.AddScoped<EnvironmentRegistrar>();
+        builder.Services.AddScoped<EnvironmentCatalog>();
+        builder.Services.AddHostedService<EnvironmentBuilder>();
         return builder;
     }
 }

@@ -63,3 +63,10 @@ answer="$(curl -sS -X POST "$gateway/endpoints/demo/score" -H "Authorization: Be
 echo "demo: scored: $answer"
 echo "demo: try it yourself:"
 echo "  curl -X POST $gateway/endpoints/demo/score -H 'Authorization: Bearer $key' -H 'Content-Type: application/json' -d '$body'"
+
+# The entry-script sample (Azure ML's init()/run() in an environment) beside it: its own endpoint, demo-script.
+if [[ "${DEMO_ENTRY_SCRIPT:-1}" == 1 ]]; then
+  DEMO_SCRIPT_MODEL_DIR="$(dirname "$model_file")/entry-script-model" "$here/entry-script/deploy.sh" "$gateway" "$admin" \
+    || echo "demo: the entry-script sample failed (see above); the ONNX demo stands" >&2
+fi
+

@@ -5,7 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy libonnx-testdata wrk locales chromium)
+# python3-venv + the scientific stack: the "curated base" user environments are built on (venvs with system site packages).
+DEB_PACKAGES=(postgresql rabbitmq-server python3-grpcio python3-grpc-tools python3-onnx python3-numpy python3-venv python3-scipy
+  python3-sklearn python3-pandas python3-joblib python3-wheel libonnx-testdata wrk locales chromium)
 
 log() { printf '[setup] %s\n' "$*"; }
 

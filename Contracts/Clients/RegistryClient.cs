@@ -38,6 +38,11 @@ public sealed class RegistryClient
         _client.ReleaseModelUseAsync(
             new ReleaseModelUseRequest { Name = name, Version = version, User = user }, Options(ct)).ResponseAsync;
 
+    /// <summary>An environment version and the state of its build; <paramref name="version"/> is a number or "latest".</summary>
+    public Task<EnvironmentVersion> ResolveEnvironmentAsync(string name, string version, CancellationToken ct = default) =>
+        _client.ResolveEnvironmentAsync(
+            new ResolveEnvironmentRequest { Name = name, Version = version }, Options(ct)).ResponseAsync;
+
     /// <summary>The raw chunks of one file (see FileChunk); prefer <see cref="DownloadFileAsync"/>.</summary>
     public IAsyncEnumerable<FileChunk> DownloadFileChunks(string name, string version, string path, CancellationToken ct = default) =>
         ReadAll(_client.DownloadFile(new DownloadFileRequest { Name = name, Version = version, Path = path }, Options(ct, seconds: 3600)), ct);

@@ -23,7 +23,12 @@ public sealed record DeploymentRequest(
     bool? ForceRebuild,
     // With gpus > 0: serve on CPU (saying why) when no GPU is free or the GPU provider cannot load, instead of failing.
     bool? AllowCpuFallback = null,
-    GpuOptionsRequest? GpuOptions = null);
+    GpuOptionsRequest? GpuOptions = null,
+    // Scoring code (Azure ML's inference config): the environment ("name:version"), the registered code folder
+    // ("name:version", framework custom) and the entry script inside it.
+    string? Environment = null,
+    string? CodeModel = null,
+    string? EntryScript = null);
 
 /// <summary>ONNX Runtime's GPU provider settings for a deployment with gpus &gt; 0 (CUDA provider options).</summary>
 public sealed record GpuOptionsRequest(string? ExecutionProvider, string? ArenaExtendStrategy, double? MemoryLimitGb, bool? CopyInSeparateStream);
@@ -93,7 +98,10 @@ public sealed record DeploymentResponse(
     RuntimeResponse? Runtime,
     int Generation,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? Environment = null,
+    string? CodeModel = null,
+    string? EntryScript = null);
 
 public sealed record DeployRuleFiringResponse(int ModelVersion, string Outcome, string? Detail, DateTimeOffset FiredAt);
 

@@ -43,7 +43,8 @@ public static class DeploymentsApi
         return found is null ? DeploymentNotFound(endpoint, deployment) : TypedResults.Ok(found);
     }
 
-    private static async Task<IResult> GetLogs(string endpoint, string deployment, string? tail, DeploymentCommands commands, DeployDbContext db, CancellationToken ct)
+    private static async Task<IResult> GetLogs(string endpoint, string deployment, string? tail, DeploymentCommands commands, DeployDbContext db,
+        IHttpClientFactory httpClients, CancellationToken ct)
     {
         var count = 100;
         if (tail is not null && (!int.TryParse(tail, out count) || count < 1 || count > DeploymentLog.MaxTail))
@@ -52,7 +53,34 @@ public static class DeploymentsApi
         if (!endpointExists) return EndpointNotFound(endpoint);
         if (found is null) return DeploymentNotFound(endpoint, deployment);
         var lines = await DeploymentLog.TailAsync(db, endpoint, deployment, count, ct);
+        if (found.EntryScript is not null && found.NodeModelName is not null)
+            lines = [.. lines, .. await ScriptOutputAsync(found, count, httpClients, ct)];
         return TypedResults.Text(string.Join('\n', lines) + (lines.Count > 0 ? "\n" : ""), "text/plain; charset=utf-8");
+    }
+
+    /// <summary>
+    /// What a scoring script printed, from each node that runs it (each line names the instance). Nodes keep it in
+    /// memory, so it covers the workers now serving; a node that cannot be asked is named instead.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> ScriptOutputAsync(DeploymentResponse deployment, int count, IHttpClientFactory httpClients, CancellationToken ct)
+    {
+        var http = httpClients.CreateClient(RolloutOrchestrator.NodeHttpClient);
+        http.Timeout = TimeSpan.FromSeconds(10);
+        var lines = new List<string>();
+        foreach (var replica in deployment.Replicas)
+        {
+            try
+            {
+                var text = await http.GetStringAsync(new Uri(new Uri(replica.HttpAddress),
+                    $"/admin/models/{Uri.EscapeDataString(deployment.NodeModelName!)}/logs?tail={count}"), ct);
+                lines.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            }
+            catch (HttpRequestException ex)
+            {
+                lines.Add($"(the script output of {replica.NodeName} could not be read: {ex.Message})");
+            }
+        }
+        return lines;
     }
 
     private static async Task<IResult> DeleteDeployment(string endpoint, string deployment, DeploymentCommands commands, CancellationToken ct) =>

@@ -62,6 +62,9 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 deployment.Gpus = spec.Gpus;
                 deployment.AllowCpuFallback = spec.AllowCpuFallback;
                 deployment.GpuOptionsJson = spec.GpuOptions is null ? null : JsonText.Write(spec.GpuOptions);
+                deployment.Environment = spec.Script?.Environment;
+                deployment.CodeModel = spec.Script?.CodeModel;
+                deployment.EntryScript = spec.Script?.EntryScript;
                 deployment.MaxBatchSize = spec.MaxBatchSize;
                 deployment.MaxQueueDelayMicroseconds = spec.MaxQueueDelayMicroseconds;
                 deployment.ForceRebuild = request.ForceRebuild == true;
@@ -159,5 +162,6 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         }, cancellationToken);
 
     private static DeploymentSpec Describe(DeploymentEntity d) =>
-        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback, ResponseMapping.GpuOptionsOf(d));
+        new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback, ResponseMapping.GpuOptionsOf(d),
+            ResponseMapping.ScriptOf(d));
 }

@@ -26,6 +26,15 @@ public sealed class DeploymentReferences(IServiceProvider services, ILogger<Depl
         if (modelBytes > memoryBytes)
             return CommandFailure.Invalid("memory-holds-model", "memoryGb",
                 $"memoryGb {spec.MemoryGb.ToString(CultureInfo.InvariantCulture)} ({(long)memoryBytes} bytes) is less than the {modelBytes} bytes of model '{spec.Model}'.");
+        if (spec.Script is { } script)
+        {
+            if (ModelReference.TryParse(script.Environment, out var environment) &&
+                await IsMissingAsync<RegistryClient>("registry", c => c.ResolveEnvironmentAsync(environment.Name, environment.Version, cancellationToken)))
+                return CommandFailure.Invalid("environment-registered", "environment", $"No environment version '{script.Environment}' is registered.");
+            if (ModelReference.TryParse(script.CodeModel, out var code) &&
+                await IsMissingAsync<RegistryClient>("registry", c => c.ResolveModelAsync(code.Name, code.Version, cancellationToken)))
+                return CommandFailure.Invalid("code-registered", "codeModel", $"No code folder '{script.CodeModel}' is registered (register it as a model with framework custom).");
+        }
         ComputeTarget? target = null;
         if (await IsMissingAsync<ComputeClient>("compute", async c => target = await c.GetComputeAsync(spec.Compute, cancellationToken)))
             return CommandFailure.Invalid("compute-exists", "compute", $"No compute named '{spec.Compute}' exists.");

@@ -23,6 +23,9 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
     public static GpuOptions? GpuOptionsOf(DeploymentEntity d) =>
         d.GpuOptionsJson is { Length: > 0 } json ? System.Text.Json.JsonSerializer.Deserialize<GpuOptions>(json, JsonText.Options) : null;
 
+    public static ScoringScript? ScriptOf(DeploymentEntity d) =>
+        d.EntryScript is not null ? new ScoringScript(d.Environment!, d.CodeModel!, d.EntryScript) : null;
+
     public static DeploymentResponse ToResponse(DeploymentEntity d, TrafficPlan plan) => new(
         d.Name, d.EndpointName, d.Model, d.ServingModel, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.AllowCpuFallback, GpuOptionsOf(d),
         plan.DefaultDeployment == d.Name, plan.ControlDeployment == d.Name,
@@ -35,5 +38,5 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
         JsonText.Read<List<TensorResponse>>(d.OutputsJson),
         new PackageResponse(d.PackageKey, d.PackageSource, d.PackagePath, JsonText.Read<List<string>>(d.PackageInputsJson)),
         JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson).Select(r => r.Runtime).FirstOrDefault(r => r is not null),
-        d.Generation, d.CreatedAt, d.UpdatedAt);
+        d.Generation, d.CreatedAt, d.UpdatedAt, d.Environment, d.CodeModel, d.EntryScript);
 }

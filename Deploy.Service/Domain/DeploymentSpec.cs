@@ -13,7 +13,8 @@ public sealed record DeploymentSpec(
     int MaxBatchSize,
     long MaxQueueDelayMicroseconds,
     bool AllowCpuFallback = false,
-    GpuOptions? GpuOptions = null)
+    GpuOptions? GpuOptions = null,
+    ScoringScript? Script = null)
 {
     public const int MaxInstances = 64;
     public const int DefaultMaxBatchSize = 1;
@@ -58,11 +59,12 @@ public sealed record DeploymentSpec(
             Fail("batching.maxQueueDelayMicroseconds", "maxQueueDelayMicroseconds is a whole number from 0 to 10000000.");
 
         var gpuOptions = ValidateGpuOptions(request.GpuOptions, gpus, Fail);
+        var script = ScoringScript.Validate(request, Fail);
 
         // trafficPercentile is checked by TrafficRules, which names the traffic rule it breaks.
 
         spec = errors.Count == 0
-            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false, gpuOptions)
+            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false, gpuOptions, script)
             : null;
         return errors;
     }
@@ -89,3 +91,34 @@ public sealed record DeploymentSpec(
 
 /// <summary>ONNX Runtime's GPU provider and its CUDA options (arena growth, memory limit in bytes, copies on their own stream).</summary>
 public sealed record GpuOptions(string ExecutionProvider, string ArenaExtendStrategy, long MemoryLimitBytes, bool CopyInSeparateStream);
+
+/// <summary>
+/// A deployment's scoring code (Azure ML's inference config): the environment the entry script runs in, the
+/// registered code folder and the script's path inside it. All three or none.
+/// </summary>
+public sealed record ScoringScript(string Environment, string CodeModel, string EntryScript)
+{
+    public static ScoringScript? Validate(DeploymentRequest request, Action<string, string> fail)
+    {
+        if (request.Environment is null && request.CodeModel is null && request.EntryScript is null) return null;
+        var ok = true;
+        if (string.IsNullOrWhiteSpace(request.Environment) || !ModelReference.TryParse(request.Environment, out _))
+        {
+            fail("environment", $"A deployment with scoring code names its environment: the environment {ModelReference.Rule}.");
+            ok = false;
+        }
+        if (string.IsNullOrWhiteSpace(request.CodeModel) || !ModelReference.TryParse(request.CodeModel, out _))
+        {
+            fail("codeModel", $"A deployment with scoring code names the registered code folder: codeModel {ModelReference.Rule}.");
+            ok = false;
+        }
+        var script = request.EntryScript ?? "";
+        if (script.Length is 0 or > 512 || !script.EndsWith(".py", StringComparison.Ordinal) || script.StartsWith('/')
+            || script.Split('/', '\\').Any(part => part is "" or "." or ".."))
+        {
+            fail("entryScript", "entryScript is the path of a .py file inside the code folder (e.g. score.py or src/score.py).");
+            ok = false;
+        }
+        return ok ? new ScoringScript(request.Environment!, request.CodeModel!, script) : null;
+    }
+}

@@ -40,6 +40,12 @@ public sealed class DeploymentEntity
     public bool AllowCpuFallback { get; set; }
     /// <summary>JSON of <see cref="Domain.GpuOptions"/>, or null for ONNX Runtime's defaults.</summary>
     public string? GpuOptionsJson { get; set; }
+    /// <summary>Scoring code (all three set, or none): environment and code folder as "name:version", the entry script's path.</summary>
+    public string? Environment { get; set; }
+    public string? CodeModel { get; set; }
+    public string? EntryScript { get; set; }
+    /// <summary>The serving script's inference_schema samples as its node reported them (JSON), for the endpoint's OpenAPI.</summary>
+    public string? ScriptSchemaJson { get; set; }
     public int MaxBatchSize { get; set; }
     public long MaxQueueDelayMicroseconds { get; set; }
     public bool ForceRebuild { get; set; }

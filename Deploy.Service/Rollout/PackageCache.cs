@@ -85,6 +85,73 @@ public sealed class PackageCache(IOptions<DeployOptions> options, ILogger<Packag
         return new PackageResult(key, "built", target, Path.Combine(target, model.ModelFile), lines);
     }
 
+    /// <summary>The runtime a scoring-script package is keyed for: the node's Python worker protocol.</summary>
+    public const string ScriptRuntime = "python-worker/1";
+
+    /// <summary>
+    /// The image of a scoring-script deployment (Azure ML's image: environment + code + model): model/ and code/
+    /// folders keyed by the environment's content hash, the code's and the model's files, the entry script and the
+    /// worker runtime. The environment itself is built once per hash by the registry and referenced, not copied.
+    /// </summary>
+    public async Task<PackageResult> GetOrBuildScriptAsync(ModelVersion model, ModelVersion code, EnvironmentVersion environment,
+        string entryScript, bool forceRebuild, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>
+        {
+            $"runtime={ScriptRuntime}",
+            $"environment.hash={environment.Hash}",
+            $"environment.python={environment.Python}",
+            $"entryScript={entryScript}",
+        };
+        lines.AddRange(code.Files.OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => $"code={f.Path} sha256={f.Sha256.ToLowerInvariant()}"));
+        lines.AddRange(model.Files.OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => $"file={f.Path} sha256={f.Sha256.ToLowerInvariant()}"));
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+        var target = Path.Combine(WorkspaceRoot, key);
+        Directory.CreateDirectory(WorkspaceRoot);
+        PackageResult Result(string source) => new(key, source, target, Path.Combine(target, "model"), lines);
+
+        if (!forceRebuild && IsComplete(target)) return Result("workspace");
+        var build = Stage(target);
+        try
+        {
+            await FillAsync(model, Path.Combine(build, "model"), registry, cancellationToken);
+            await FillAsync(code, Path.Combine(build, "code"), registry, cancellationToken);
+            if (!File.Exists(Path.Combine(build, "code", entryScript)))
+                throw new InvalidDataException($"The code folder {code.Id} has no entry script '{entryScript}' (it has {string.Join(", ", code.Files.Select(f => f.Path))}).");
+            var manifest = new
+            {
+                key, model = model.Id, code = code.Id, environment = environment.Id, entryScript, hashInputs = lines, builtAt = DateTimeOffset.UtcNow,
+            };
+            await File.WriteAllTextAsync(Path.Combine(build, ManifestFile), JsonSerializer.Serialize(manifest, Json), cancellationToken);
+            Publish(build, target, replace: forceRebuild);
+        }
+        catch
+        {
+            TryDelete(build);
+            throw;
+        }
+        return Result("built");
+    }
+
+    private async Task FillAsync(ModelVersion version, string folder, RegistryClient registry, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        if (version.Files.All(f => !string.IsNullOrEmpty(f.StoragePath) && File.Exists(f.StoragePath)))
+        {
+            // Copies, not links: a script may write beside its files, and must never write into the registry's blobs.
+            foreach (var file in version.Files)
+            {
+                var destination = SafeCombine(folder, file.Path);
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                File.Copy(file.StoragePath, destination, overwrite: true);
+            }
+        }
+        else
+        {
+            await registry.DownloadModelAsync(version.Name, version.Version.ToString(), folder, cancellationToken);
+        }
+    }
+
     private static bool IsComplete(string directory) => File.Exists(Path.Combine(directory, ManifestFile));
 
     private static string Stage(string target)

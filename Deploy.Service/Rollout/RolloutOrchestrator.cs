@@ -76,13 +76,29 @@ public sealed class RolloutOrchestrator(
 
             // 1. Resolve and pin the model version so it cannot be deleted while deployed.
             model = await Step(d, "resolve model", () => registry.AcquireModelUseAsync(reference.Name, reference.Version, modelUser, ct));
-            if (string.IsNullOrEmpty(model.ModelFile) || model.Onnx is null)
-                throw new RolloutFailure(DeploymentStates.Failed, $"{model.Id} is not an ONNX model (framework '{model.Framework}'), which the inference nodes cannot serve");
-            await Log(d, "info", $"Resolved {d.Model} to {model.Id}: {model.Files.Count} file(s), model file {model.ModelFile}", ct);
+            var script = ResponseMapping.ScriptOf(d);
+            if (script is null && (string.IsNullOrEmpty(model.ModelFile) || model.Onnx is null))
+                throw new RolloutFailure(DeploymentStates.Failed, $"{model.Id} is not an ONNX model (framework '{model.Framework}'), which the inference nodes " +
+                    "cannot serve directly; give the deployment an environment, codeModel and entryScript to serve it through a scoring script");
+            await Log(d, "info", $"Resolved {d.Model} to {model.Id}: {model.Files.Count} file(s)" +
+                (script is null ? $", model file {model.ModelFile}" : $", served by {script.EntryScript} of {script.CodeModel} in environment {script.Environment}"), ct);
 
-            // 2. The package: reuse it when one with the same key exists, else build it.
-            var inputs = packages.KeyInputs(model, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.Gpus);
-            var package = await Step(d, "package", () => packages.GetOrBuildAsync(model, inputs, d.ForceRebuild, registry, ct));
+            // 2. The package (the image): reuse it when one with the same key exists, else build it.
+            PackageKeyInputs? inputs = null;
+            PackageResult package;
+            EnvironmentVersion? environment = null;
+            if (script is not null)
+            {
+                environment = await WaitForEnvironmentAsync(d, script, registry, ct);
+                ModelReference.TryParse(script.CodeModel, out var codeReference);
+                var code = await Step(d, "resolve code", () => registry.ResolveModelAsync(codeReference.Name, codeReference.Version, ct));
+                package = await Step(d, "package", () => packages.GetOrBuildScriptAsync(model, code, environment, script.EntryScript, d.ForceRebuild, registry, ct));
+            }
+            else
+            {
+                inputs = packages.KeyInputs(model, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.Gpus);
+                package = await Step(d, "package", () => packages.GetOrBuildAsync(model, inputs, d.ForceRebuild, registry, ct));
+            }
             await Log(d, "info", package.Source switch
             {
                 "workspace" => $"Package {package.Key[..12]}: cache hit in the workspace cache",
@@ -120,6 +136,8 @@ public sealed class RolloutOrchestrator(
                 // Kubernetes schedules there: Compute only counted the quota.
                 var target = await Step(d, "read compute", () => compute.GetComputeAsync(d.Compute, ct));
                 if (target.Type != "kubernetes") throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' placed no replicas");
+                if (script is not null)
+                    throw new RolloutFailure(DeploymentStates.Failed, "scoring scripts run on local computes only (the inference image has no Python environments yet)");
                 await Log(d, "info", $"Reserved quota for {d.InstanceCount} instance(s) on kubernetes compute '{d.Compute}' ({reservationId}); Kubernetes places them", ct);
                 await Transition(d, generation, DeploymentStates.Transitioning, null, ct);
                 var credentials = await Step(d, "read kubernetes credentials", () => compute.GetKubernetesCredentialsAsync(d.Compute, ct));
@@ -135,9 +153,10 @@ public sealed class RolloutOrchestrator(
             await Transition(d, generation, DeploymentStates.Transitioning, null, ct);
 
             // 4. Load and warm up, one replica at a time.
-            IReadOnlyList<TensorResponse> tensorsIn = model.Onnx.Inputs.Select(ToTensor).ToList();
-            IReadOnlyList<TensorResponse> tensorsOut = model.Onnx.Outputs.Select(ToTensor).ToList();
+            IReadOnlyList<TensorResponse> tensorsIn = model.Onnx?.Inputs.Select(ToTensor).ToList() ?? [];
+            IReadOnlyList<TensorResponse> tensorsOut = model.Onnx?.Outputs.Select(ToTensor).ToList() ?? [];
             var runtimes = new Dictionary<string, RuntimeResponse>(StringComparer.Ordinal);
+            string? scriptSchema = null;
             foreach (var placement in placements)
             {
                 var node = new InferenceNodeClient(GrpcChannels.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
@@ -158,6 +177,16 @@ public sealed class RolloutOrchestrator(
                         CudaGpuMemLimitBytes = gpuOptions?.MemoryLimitBytes ?? 0,
                         CudaCopyInSeparateStream = gpuOptions?.CopyInSeparateStream ?? false,
                     },
+                    // A scoring script: one worker process per instance placed on this node, numeric threads per cores.
+                    Script = script is null ? null : new ScriptSettings
+                    {
+                        Python = environment!.PythonPath,
+                        CodeDir = Path.Combine(package.Directory, "code"),
+                        EntryScript = script.EntryScript,
+                        ModelDir = package.ModelPath,
+                        Workers = reservation.Placements.Count(p => p.NodeName == placement.NodeName),
+                        Threads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
+                    },
                 }, NodeCall(ct)));
                 loaded.Add(placement);
                 var status = response.Model;
@@ -167,18 +196,20 @@ public sealed class RolloutOrchestrator(
                 {
                     runtimes[placement.NodeName] = new RuntimeResponse(runtime.Name, runtime.Version, runtime.ExecutionProvider,
                         string.IsNullOrEmpty(runtime.FallbackReason) ? cpuFallbackReason : runtime.FallbackReason);
-                    if ("onnxruntime-" + runtime.Version != inputs.RuntimeVersion)
+                    if (inputs is not null && "onnxruntime-" + runtime.Version != inputs.RuntimeVersion)
                         await Log(d, "warn", $"{placement.NodeName} runs ONNX Runtime {runtime.Version}; the package was keyed for {inputs.RuntimeVersion}", ct);
                 }
                 // The node's own view of the signature is what it will validate requests against.
                 if (status is { Inputs.Count: > 0 }) tensorsIn = status.Inputs.Select(ToTensor).ToList();
                 if (status is { Outputs.Count: > 0 }) tensorsOut = status.Outputs.Select(ToTensor).ToList();
-                await WarmUpAsync(d, placement, nodeModelName, tensorsIn, ct);
+                if (status?.Script is { SchemaJson.Length: > 0 } described) scriptSchema = described.SchemaJson;
+                // A script's valid input is its own business: init() having run is its warm-up.
+                if (script is null) await WarmUpAsync(d, placement, nodeModelName, tensorsIn, ct);
             }
 
             // 5. Switch routing in one step, unless the deployment changed or went away meanwhile.
             var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress, runtimes.GetValueOrDefault(p.NodeName))).ToList();
-            var previous = await SwitchAsync(d, generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct);
+            var previous = await SwitchAsync(d, generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct, scriptSchema);
             if (previous is null)
             {
                 await Log(d, "info", $"Generation {generation} was superseded before it went live; undoing it", ct);
@@ -406,7 +437,8 @@ public sealed class RolloutOrchestrator(
 
     /// <summary>Makes the new replicas the routed ones; returns what served before, or null when this generation is stale.</summary>
     private async Task<DeploymentEntity?> SwitchAsync(DeploymentEntity d, int generation, string nodeModelName, string reservationId, string modelId,
-        List<ReplicaResponse> replicas, IReadOnlyList<TensorResponse> inputs, IReadOnlyList<TensorResponse> outputs, PackageResult package, CancellationToken ct)
+        List<ReplicaResponse> replicas, IReadOnlyList<TensorResponse> inputs, IReadOnlyList<TensorResponse> outputs, PackageResult package, CancellationToken ct,
+        string? scriptSchema = null)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
@@ -431,6 +463,7 @@ public sealed class RolloutOrchestrator(
             current.UnreadyReplicasJson = "[]";
             current.InputsJson = JsonText.Write(inputs);
             current.OutputsJson = JsonText.Write(outputs);
+            current.ScriptSchemaJson = scriptSchema;
             current.ReservationId = reservationId;
             current.PackageKey = package.Key;
             current.PackageSource = package.Source;
@@ -508,6 +541,40 @@ public sealed class RolloutOrchestrator(
         if (current is not null && (current.ServingModel == modelId || current.Model == modelId)) return;
         await Safely(d, $"release model pin {modelId}",
             () => Client<RegistryClient>(scope, "registry").ReleaseModelUseAsync(ModelUser(d), reference.Name, reference.Version, ct));
+    }
+
+    /// <summary>
+    /// The environment of a scoring-script deployment, once the registry has built it (once per content hash: a build
+    /// another deployment already waited for is reused, which the log says). A failed build fails the rollout with the
+    /// registry's reason, which names the package.
+    /// </summary>
+    private async Task<EnvironmentVersion> WaitForEnvironmentAsync(DeploymentEntity d, ScoringScript script, RegistryClient registry, CancellationToken ct)
+    {
+        ModelReference.TryParse(script.Environment, out var reference);
+        var waited = Stopwatch.StartNew();
+        var announced = false;
+        while (true)
+        {
+            var environment = await Step(d, "resolve environment", () => registry.ResolveEnvironmentAsync(reference.Name, reference.Version, ct));
+            switch (environment.BuildState)
+            {
+                case "Succeeded":
+                    await Log(d, "info", announced
+                        ? $"Environment {environment.Id} (hash {environment.Hash[..12]}) built after {waited.Elapsed.TotalSeconds:0.0}s; Python {environment.Python}"
+                        : $"Environment {environment.Id} (hash {environment.Hash[..12]}): build reused{(environment.BuildReused ? " from the environment cache" : "")}, already built; Python {environment.Python}", ct);
+                    return environment;
+                case "Failed":
+                    throw new RolloutFailure(DeploymentStates.Failed, $"environment {environment.Id} failed to build: {environment.BuildError}");
+            }
+            if (!announced)
+            {
+                await Log(d, "info", $"Environment {environment.Id} (hash {environment.Hash[..12]}) is {environment.BuildState.ToLowerInvariant()}; waiting for its build", ct);
+                announced = true;
+            }
+            if (waited.Elapsed.TotalSeconds > options.Value.EnvironmentBuildWaitSeconds)
+                throw new RolloutFailure(DeploymentStates.Failed, $"environment {environment.Id} was not built within {options.Value.EnvironmentBuildWaitSeconds:0} s");
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
     }
 
     private async Task<T> Step<T>(DeploymentEntity d, string step, Func<Task<T>> action)

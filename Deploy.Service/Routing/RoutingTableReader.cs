@@ -68,6 +68,8 @@ public sealed class RoutingTableReader(DeployDbContext db)
             IsDefault = plan.DefaultDeployment == d.Name,
             IsControl = plan.ControlDeployment == d.Name,
             Error = d.Error ?? "",
+            ScoringScript = d.EntryScript is not null,
+            ScriptSchemaJson = d.ScriptSchemaJson ?? "",
         };
         route.Inputs.Add(JsonText.Read<List<TensorResponse>>(d.InputsJson).Select(ToTensor));
         route.Outputs.Add(JsonText.Read<List<TensorResponse>>(d.OutputsJson).Select(ToTensor));

@@ -15,6 +15,7 @@ public static class ControlPlaneApi
         var api = app.MapGroup("/api/v1").AddEndpointFilter<AdminKeyFilter>().WithTags("Control plane");
 
         Forward(api, "models", "registry");
+        Forward(api, "environments", "registry");
         Forward(api, "computes", "compute");
         Forward(api, "endpoints", "deploy");
         Forward(api, "deploy-rules", "deploy");

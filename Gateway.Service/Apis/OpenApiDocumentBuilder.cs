@@ -42,6 +42,7 @@ public static class OpenApiDocumentBuilder
         };
         var mediaType = new JsonObject { ["schema"] = requestBody };
         if (Example(inputs) is { } example) mediaType["example"] = new JsonObject { ["data"] = example };
+        if (deployment is { IsScript: true }) (mediaType, responseSchema) = ScriptSchemas(deployment.ScriptSchemaJson);
 
         var security = endpoint.AuthMode == AuthMode.None ? new JsonArray() : new JsonArray(new JsonObject { ["bearer"] = new JsonArray() });
         return new JsonObject
@@ -100,6 +101,35 @@ public static class OpenApiDocumentBuilder
                 },
             },
         };
+    }
+
+    /// <summary>
+    /// A scoring script's request and response: from its inference_schema samples when it declares them (each
+    /// parameter a property of the JSON body, with the sample as the example), else any JSON.
+    /// </summary>
+    private static (JsonObject MediaType, JsonNode Response) ScriptSchemas(string? schemaJson)
+    {
+        JsonObject? declared = null;
+        try { declared = schemaJson is null ? null : JsonNode.Parse(schemaJson) as JsonObject; }
+        catch (System.Text.Json.JsonException) { }
+        if (declared?["input"] is not JsonObject inputs)
+            return (new JsonObject { ["schema"] = new JsonObject { ["description"] = "Whatever the scoring script's run() takes." } },
+                new JsonObject { ["description"] = "What the scoring script's run() returns." });
+        var properties = new JsonObject();
+        var example = new JsonObject();
+        foreach (var (name, parameter) in inputs)
+        {
+            properties[name] = parameter?["schema"]?.DeepClone() ?? new JsonObject();
+            example[name] = parameter?["example"]?.DeepClone();
+        }
+        var request = new JsonObject
+        {
+            ["type"] = "object",
+            ["required"] = new JsonArray([.. inputs.Select(p => (JsonNode)p.Key)]),
+            ["properties"] = properties,
+        };
+        JsonNode response = declared["output"]?["schema"]?.DeepClone() ?? new JsonObject { ["description"] = "What the scoring script's run() returns." };
+        return (new JsonObject { ["schema"] = request, ["example"] = example }, response);
     }
 
     private static JsonObject Problem(string description) => new()

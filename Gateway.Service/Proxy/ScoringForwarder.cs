@@ -45,14 +45,16 @@ public sealed class ScoringForwarder(
         if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
             return (401, null, GatewayProblems.Unauthorized(context));
 
-        if (route == NodeRoute.Score && context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
-            return (415, null, TypedResults.Problem(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
-
         var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
         if (!selection.Succeeded)
             return (selection.FailureStatus, null, TypedResults.Problem(detail: selection.FailureReason, statusCode: selection.FailureStatus));
         var deployment = selection.Deployment!;
+
+        // A scoring script takes any body (images, text) as Azure ML's do; the model's own /score takes JSON.
+        if (route == NodeRoute.Score && !deployment.IsScript && context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
+            return (415, null, TypedResults.Problem(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
+        var passThrough = route == NodeRoute.Score && deployment.IsScript ? context.Request : null;
 
         var limit = endpoint!.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
         using var body = await RequestBody.ReadAsync(context, limit);
@@ -66,7 +68,7 @@ public sealed class ScoringForwarder(
         timeout.CancelAfter(options.Value.RequestTimeout);
         try
         {
-            using var response = await SendWithFailoverAsync(deployment, route, body.Memory, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token);
+            using var response = await SendWithFailoverAsync(deployment, route, body.Memory, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token, passThrough);
             if (response is null)
                 return (503, deployment.Name, TypedResults.Problem(
                     detail: $"No replica of deployment '{deployment.Name}' could be reached.", statusCode: StatusCodes.Status503ServiceUnavailable));
@@ -74,6 +76,7 @@ public sealed class ScoringForwarder(
             if (!selection.Pinned) mirrors.Dispatch(endpoint, deployment, route, body.Memory, contentType);
 
             context.Response.Headers[DeploymentSelector.PinHeader] = deployment.Name;
+            if (passThrough is not null) CopyScriptHeaders(response, context);
             await CopyResponseAsync(context, response, route, endpoint.Name, timeout.Token);
             return ((int)response.StatusCode, deployment.Name, Results.Empty);
         }
@@ -97,7 +100,7 @@ public sealed class ScoringForwarder(
     /// The body is already in memory, so resending is safe; scoring has no side effects.
     /// </summary>
     private async Task<HttpResponseMessage?> SendWithFailoverAsync(DeploymentRoute deployment, NodeRoute route, ReadOnlyMemory<byte> body,
-        string? contentType, string? inferenceHeaderLength, CancellationToken cancellationToken)
+        string? contentType, string? inferenceHeaderLength, CancellationToken cancellationToken, HttpRequest? passThrough = null)
     {
         var replicas = deployment.Replicas;
         var replica = balancer.Choose(replicas);
@@ -105,7 +108,9 @@ public sealed class ScoringForwarder(
         for (var attempt = 0; replica is not null && attempt < replicas.Count; attempt++)
         {
             var last = attempt == replicas.Count - 1;
-            using var request = new HttpRequestMessage(HttpMethod.Post, deployment.NodeUri(replica, route))
+            var uri = deployment.NodeUri(replica, route);
+            if (passThrough is { QueryString.HasValue: true }) uri = new Uri(uri + passThrough.QueryString.Value);
+            using var request = new HttpRequestMessage(HttpMethod.Post, uri)
             {
                 Version = clients.HttpVersion,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -113,6 +118,12 @@ public sealed class ScoringForwarder(
             };
             if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
             if (!string.IsNullOrEmpty(inferenceHeaderLength)) request.Headers.TryAddWithoutValidation(InferenceHeaderLength, inferenceHeaderLength);
+            if (passThrough is not null)
+            {
+                // run() of a @rawhttp script sees the caller's headers (never the caller's credential).
+                foreach (var (name, values) in passThrough.Headers)
+                    if (!ScriptSkippedRequestHeaders.Contains(name)) request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
 
             HttpResponseMessage? response = null;
             using (balancer.Begin(replica))
@@ -136,6 +147,24 @@ public sealed class ScoringForwarder(
             replica = replicas.Where(r => !tried.Contains(r)).MinBy(balancer.Outstanding);
         }
         return null;
+    }
+
+    private static readonly HashSet<string> ScriptSkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding", "Keep-Alive", "Upgrade", "TE",
+        InferenceHeaderLength,
+    };
+
+    private static readonly HashSet<string> ScriptSkippedResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Transfer-Encoding", "Keep-Alive", "Server", "Date", "Content-Length", "Content-Type", DeploymentSelector.PinHeader,
+    };
+
+    /// <summary>The headers run() set on its AMLResponse (CORS and the like) reach the caller.</summary>
+    private static void CopyScriptHeaders(HttpResponseMessage response, HttpContext context)
+    {
+        foreach (var (name, values) in response.Headers)
+            if (!ScriptSkippedResponseHeaders.Contains(name)) context.Response.Headers[name] = values.ToArray();
     }
 
     private static async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, NodeRoute route, string endpointName, CancellationToken cancellationToken)

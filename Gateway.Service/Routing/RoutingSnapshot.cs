@@ -81,8 +81,11 @@ public sealed class DeploymentRoute
     private readonly Uri[] _inferUris;
 
     public DeploymentRoute(string name, string state, string model, string nodeModelName,
-        IReadOnlyList<TensorDescription> inputs, IReadOnlyList<TensorDescription> outputs, IReadOnlyList<ReplicaRoute> replicas, string? error = null)
+        IReadOnlyList<TensorDescription> inputs, IReadOnlyList<TensorDescription> outputs, IReadOnlyList<ReplicaRoute> replicas, string? error = null,
+        bool isScript = false, string? scriptSchemaJson = null)
     {
+        IsScript = isScript;
+        ScriptSchemaJson = scriptSchemaJson;
         Name = name;
         State = state;
         Model = model;
@@ -104,6 +107,10 @@ public sealed class DeploymentRoute
     public IReadOnlyList<TensorDescription> Outputs { get; }
     public IReadOnlyList<ReplicaRoute> Replicas { get; }
     public string? Error { get; }
+    /// <summary>Served by a scoring script: /score passes the request through to run() and its headers back.</summary>
+    public bool IsScript { get; }
+    /// <summary>The script's inference_schema samples (JSON), when it declares them.</summary>
+    public string? ScriptSchemaJson { get; }
 
     /// <summary>The replicas that expose a gRPC address, for the KServe gRPC path.</summary>
     public IReadOnlyList<ReplicaRoute> GrpcReplicas { get; }

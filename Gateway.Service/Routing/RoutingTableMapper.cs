@@ -31,7 +31,9 @@ public static class RoutingTableMapper
             .Select(r => new ReplicaRoute(r.NodeName, new Uri(r.HttpAddress),
                 Uri.TryCreate(r.GrpcAddress, UriKind.Absolute, out var grpc) ? grpc : null))
             .ToList(),
-        string.IsNullOrEmpty(d.Error) ? null : d.Error);
+        string.IsNullOrEmpty(d.Error) ? null : d.Error,
+        d.ScoringScript,
+        string.IsNullOrEmpty(d.ScriptSchemaJson) ? null : d.ScriptSchemaJson);
 
     private static TensorDescription ToTensor(Proto.TensorInfo t) => new(t.Name, t.Datatype, t.Shape.ToArray());
 

@@ -12,6 +12,11 @@ public static class InferenceProblems
         ModelNotFoundException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Unknown model"),
         ModelNotReadyException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model not ready"),
         QueueFullException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Model overloaded"),
+        Scripts.ScriptRunException e => TypedResults.Problem($"run() raised {e.PythonType}: {e.PythonMessage}", statusCode: StatusCodes.Status500InternalServerError,
+            title: "The scoring script failed", extensions: new Dictionary<string, object?> { ["exception"] = e.PythonType }),
+        Scripts.ScriptTimeoutException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status504GatewayTimeout, title: "The scoring script timed out"),
+        Scripts.ScriptWorkerLostException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Scoring worker restarting"),
+        Scripts.ScriptInitException e => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["script"] = [e.Message] }, title: "The scoring script's init() failed"),
         OperationCanceledException => TypedResults.Problem("The request was cancelled or its deadline passed before it ran.", statusCode: StatusCodes.Status408RequestTimeout, title: "Cancelled"),
         // ONNX Runtime refusing the inputs (e.g. shapes that do not broadcast) is the caller's error; anything else is ours.
         OrtException { ErrorCode: OrtErrorCode.InvalidArgument or OrtErrorCode.InvalidGraph } e =>

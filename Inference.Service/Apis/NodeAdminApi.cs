@@ -19,6 +19,10 @@ public static class NodeAdminApi
         admin.MapGet("/status", (NodeControl control) => Proto(control.Status()));
         admin.MapGet("/models", (NodeControl control) => Proto(control.List()));
         admin.MapPut("/models/{model}", LoadModel);
+        // What a scoring-script model's workers printed, each line with its instance: the deployment's logs.
+        admin.MapGet("/models/{model}/logs", (string model, ModelRepository models, int? tail) => models.Find(model) is { Scripts: { } scripts }
+            ? TypedResults.Text(string.Join('\n', scripts.Log.Tail(Math.Clamp(tail ?? 200, 1, 2000))) + "\n")
+            : (IResult)TypedResults.Problem($"No scoring-script model '{model}' is loaded on this node.", statusCode: StatusCodes.Status404NotFound));
         admin.MapDelete("/models/{model}", async (string model, NodeControl control) => await control.UnloadAsync(model)
             ? TypedResults.NoContent()
             : (IResult)TypedResults.Problem($"Model '{model}' is not loaded on this node.", statusCode: StatusCodes.Status404NotFound));

@@ -12,9 +12,10 @@ public static class ScoreApi
         return app;
     }
 
-    private static async Task<IResult> Score(string model, HttpContext context, InferenceExecutor executor)
+    private static async Task<IResult> Score(string model, HttpContext context, InferenceExecutor executor, ModelRepository models)
     {
         var cancellation = context.RequestAborted;
+        if (models.Find(model) is { Scripts: not null }) return await ScriptScoring.ScoreAsync(model, context, executor);
         using var body = await RequestBody.ReadAsync(context.Request, cancellation);
         try
         {

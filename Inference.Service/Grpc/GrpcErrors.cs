@@ -10,6 +10,10 @@ internal static class GrpcErrors
     public static RpcException From(Exception exception) => exception switch
     {
         RpcException e => e,
+        Scripts.ScriptInitException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
+        Scripts.ScriptRunException e => new RpcException(new Status(StatusCode.Internal, $"run() raised {e.Message}")),
+        Scripts.ScriptTimeoutException e => new RpcException(new Status(StatusCode.DeadlineExceeded, e.Message)),
+        Scripts.ScriptWorkerLostException e => new RpcException(new Status(StatusCode.Unavailable, e.Message)),
         InvalidInferenceRequestException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
         ModelNotFoundException e => new RpcException(new Status(StatusCode.NotFound, e.Message)),
         ModelNotReadyException e => new RpcException(new Status(StatusCode.Unavailable, e.Message)),

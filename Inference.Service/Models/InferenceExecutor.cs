@@ -12,6 +12,8 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         IReadOnlyList<string>? outputs, CancellationToken cancellation)
     {
         var model = models.GetReady(modelName);
+        if (model.Scripts is not null)
+            throw new NotSupportedException($"Model '{modelName}' is served by a scoring script, which takes requests on /score (Azure ML's protocol), not as tensors.");
         var started = Stopwatch.GetTimestamp();
         metrics.RequestStarted(modelName);
         string? failure = null;
@@ -20,6 +22,29 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
             var inputs = decode(model);
             RequestValidator.Validate(model.Inputs, inputs, outputs, model.Outputs);
             return (model, await model.Scheduler!.InferAsync(inputs, outputs, cancellation));
+        }
+        catch (Exception e)
+        {
+            failure = e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            metrics.RequestFinished(modelName, started, failure);
+        }
+    }
+
+    /// <summary>A scoring-script model's path: a worker of its pool runs run() on the request.</summary>
+    public async Task<Scripts.ScriptAnswer> RunScriptAsync(string modelName, Scripts.ScriptCall call, CancellationToken cancellation)
+    {
+        var model = models.GetReady(modelName);
+        if (model.Scripts is null) throw new NotSupportedException($"Model '{modelName}' is an ONNX model, not a scoring script.");
+        var started = Stopwatch.GetTimestamp();
+        metrics.RequestStarted(modelName);
+        string? failure = null;
+        try
+        {
+            return await model.Scripts.Pick().RunAsync(call, cancellation);
         }
         catch (Exception e)
         {

@@ -13,6 +13,8 @@ public sealed class LoadedModel
     public ModelState State { get; set; }
     public ModelSession? Session { get; init; }
     public ModelScheduler? Scheduler { get; init; }
+    /// <summary>Set for a scoring-script model: its Python workers (then there is no session or scheduler).</summary>
+    public Scripts.ScriptPool? Scripts { get; init; }
     /// <summary>Why loading failed, or why a requested GPU was not used.</summary>
     public string? Error { get; init; }
     public DateTimeOffset LoadedAt { get; init; } = DateTimeOffset.UtcNow;
@@ -20,5 +22,5 @@ public sealed class LoadedModel
     public string Provider => Session?.Provider ?? "";
     public IReadOnlyList<TensorInfo> Inputs => Session?.Inputs ?? [];
     public IReadOnlyList<TensorInfo> Outputs => Session?.Outputs ?? [];
-    public bool IsReady => State == ModelState.Ready && Scheduler is not null;
+    public bool IsReady => State == ModelState.Ready && (Scheduler is not null || Scripts is not null);
 }

@@ -81,6 +81,44 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
         }
     }
 
+    /// <summary>
+    /// Loads (or replaces) a scoring-script model: its workers start and run init(); a failing init() records the
+    /// model as failed with Python's last lines and throws <see cref="Scripts.ScriptInitException"/>.
+    /// </summary>
+    public async Task<LoadedModel> LoadScriptAsync(string name, string version, ModelSettings settings, Scripts.ScriptSettings script, int workers,
+        CancellationToken cancellation)
+    {
+        await _loadGate.WaitAsync(cancellation);
+        try
+        {
+            Scripts.ScriptPool pool;
+            try
+            {
+                pool = await Scripts.ScriptPool.StartAsync(script, Math.Max(1, workers), logger);
+            }
+            catch (Scripts.ScriptInitException e)
+            {
+                logger.LogWarning("Scoring script of {Model} failed to start: {Error}", name, e.Message);
+                if (!_models.TryGetValue(name, out var existing) || !existing.IsReady)
+                    _models[name] = new LoadedModel { Name = name, Version = version, Location = script.CodeDirectory, Settings = settings, State = ModelState.Failed, Error = e.Message };
+                throw;
+            }
+            var model = new LoadedModel
+            {
+                Name = name, Version = version, Location = script.CodeDirectory, Settings = settings, State = ModelState.Ready, Scripts = pool,
+            };
+            _models.TryGetValue(name, out var previous);
+            _models[name] = model;
+            logger.LogInformation("Scoring script {Script} of {Model} ({Version}) ready in {Workers} worker(s)", script.EntryScript, name, version, pool.Workers.Count);
+            if (previous is not null) await RetireAsync(previous);
+            return model;
+        }
+        finally
+        {
+            _loadGate.Release();
+        }
+    }
+
     /// <summary>Loads (or reloads) <paramref name="name"/> from where it was last loaded, with the same version and settings.</summary>
     public Task<LoadedModel> LoadKnownAsync(string name, CancellationToken cancellation) => _sources.TryGetValue(name, out var source)
         ? LoadAsync(name, source.Location, source.Version, source.Settings, cancellation)
@@ -99,6 +137,7 @@ public sealed class ModelRepository(InferenceMetrics metrics, ILogger<ModelRepos
         model.State = ModelState.Unloading;
         if (model.Scheduler is not null) await model.Scheduler.DisposeAsync();
         model.Session?.Dispose();
+        if (model.Scripts is not null) await model.Scripts.DisposeAsync();
     }
 
     /// <summary>A path to an .onnx file, or a folder with model.onnx or exactly one *.onnx.</summary>

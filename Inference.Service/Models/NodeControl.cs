@@ -13,10 +13,39 @@ public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOpti
     public async Task<ModelStatus> LoadAsync(LoadModelRequest request, CancellationToken cancellation)
     {
         if (string.IsNullOrWhiteSpace(request.ModelName)) throw InvalidInferenceRequestException.For("model_name", "A model name is required.");
+        if (request.Script is { } script) return Describe(await LoadScriptAsync(request, script, cancellation));
         if (string.IsNullOrWhiteSpace(request.Location)) throw InvalidInferenceRequestException.For("location", "A model location (file or folder) is required.");
         var settings = ToSettings(request.Settings ?? new Contracts.Node.V1.ModelSettings());
         var model = await models.LoadAsync(request.ModelName, request.Location, request.ModelVersion, settings, cancellation);
         return Describe(model);
+    }
+
+    private Task<LoadedModel> LoadScriptAsync(LoadModelRequest request, Contracts.Node.V1.ScriptSettings script, CancellationToken cancellation)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(script.Python)) errors["script.python"] = ["The environment's interpreter is required."];
+        else if (!File.Exists(script.Python)) errors["script.python"] = [$"No interpreter at '{script.Python}'."];
+        if (string.IsNullOrWhiteSpace(script.CodeDir) || !Directory.Exists(script.CodeDir)) errors["script.code_dir"] = [$"No code folder at '{script.CodeDir}'."];
+        else if (string.IsNullOrWhiteSpace(script.EntryScript) || Path.IsPathRooted(script.EntryScript) || script.EntryScript.Split('/', '\\').Contains("..")
+            || !File.Exists(Path.Combine(script.CodeDir, script.EntryScript)))
+            errors["script.entry_script"] = [$"No entry script '{script.EntryScript}' inside the code folder."];
+        if (script.ModelDir.Length > 0 && !Directory.Exists(script.ModelDir)) errors["script.model_dir"] = [$"No model folder at '{script.ModelDir}'."];
+        if (script.Workers < 0 || script.Concurrency < 0 || script.Threads < 0 || script.RequestTimeoutMs < 0)
+            errors["script"] = ["workers, concurrency, threads and request_timeout_ms must be 0 (default) or more."];
+        if (errors.Count > 0) throw new InvalidInferenceRequestException(errors);
+        var settings = ToSettings(request.Settings ?? new Contracts.Node.V1.ModelSettings());
+        var scriptSettings = new Scripts.ScriptSettings
+        {
+            Python = script.Python,
+            CodeDirectory = Path.GetFullPath(script.CodeDir),
+            EntryScript = script.EntryScript,
+            ModelDirectory = script.ModelDir.Length > 0 ? Path.GetFullPath(script.ModelDir) : "",
+            Concurrency = script.Concurrency > 0 ? script.Concurrency : 4,
+            Threads = script.Threads > 0 ? script.Threads : 1,
+            RequestTimeout = script.RequestTimeoutMs > 0 ? TimeSpan.FromMilliseconds(script.RequestTimeoutMs) : TimeSpan.FromSeconds(60),
+            InstanceName = $"{options.Value.NodeName}/{request.ModelName}",
+        };
+        return models.LoadScriptAsync(request.ModelName, request.ModelVersion, settings, scriptSettings, script.Workers, cancellation);
     }
 
     public Models.ModelSettings ToSettings(Contracts.Node.V1.ModelSettings s)
@@ -141,6 +170,18 @@ public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOpti
             Queued = model.Scheduler?.Queued ?? 0,
             InFlight = model.Scheduler?.Computing ?? 0,
         };
+        if (model.Scripts is { } scripts)
+        {
+            status.Provider = "python";
+            status.Runtime = new RuntimeInfo { Name = "python-script", Version = "1", ExecutionProvider = "CPU" };
+            status.Script = new ScriptStatus
+            {
+                SchemaJson = scripts.Workers[0].Schema?.ToJsonString() ?? "",
+                RawHttp = scripts.Workers[0].RawHttp,
+                Restarts = scripts.Workers.Sum(w => w.Restarts),
+            };
+            status.Script.WorkerPids.AddRange(scripts.Workers.Select(w => w.ProcessId ?? 0));
+        }
         status.Inputs.AddRange(model.Inputs.Select(Spec));
         status.Outputs.AddRange(model.Outputs.Select(Spec));
         return status;

@@ -16,20 +16,23 @@ namespace Registry.Service.Apis;
 public static class ModelUploadReader
 {
     private const int MaxFieldLength = 64 * 1024;
-    private static readonly string[] TextFields = ["name", "description", "tags", "framework"];
+    private static readonly string[] ModelFields = ["name", "description", "tags", "framework"];
 
     public static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
         && mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
         && !StringSegment.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(mediaType.Boundary));
 
-    public static async Task<ModelUpload> ReadAsync(HttpRequest request, BlobStore blobs, long limit, CancellationToken cancellationToken)
+    /// <param name="textFields">The text fields the caller takes (a model's by default; an environment takes fewer).</param>
+    public static async Task<ModelUpload> ReadAsync(
+        HttpRequest request, BlobStore blobs, long limit, CancellationToken cancellationToken, IReadOnlyList<string>? textFields = null)
     {
+        textFields ??= ModelFields;
         // Kestrel's default 30 MB cap would cut models short; our own budget below enforces the registry's limit.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
             sizeFeature.MaxRequestBodySize = null;
         // Headers and form fields cost a little beyond the file bytes; anything announcing much more is refused unread.
-        if (request.ContentLength > limit + MaxFieldLength * TextFields.Length + 1024 * 1024) throw new UploadTooLargeException(limit);
+        if (request.ContentLength > limit + MaxFieldLength * textFields.Count + 1024 * 1024) throw new UploadTooLargeException(limit);
 
         var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value!;
         var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
@@ -55,7 +58,7 @@ public static class ModelUploadReader
                 if (fileName is not null || field == ModelRegistrar.FileField)
                     await ReadFileAsync(upload, field, fileName, section.Body, blobs, budget, cancellationToken);
                 else
-                    await ReadTextFieldAsync(upload, field, section.Body, seen, cancellationToken);
+                    await ReadTextFieldAsync(upload, field, section.Body, seen, textFields, cancellationToken);
             }
             return upload;
         }
@@ -88,12 +91,12 @@ public static class ModelUploadReader
     }
 
     private static async Task ReadTextFieldAsync(
-        ModelUpload upload, string field, Stream body, HashSet<string> seen, CancellationToken cancellationToken)
+        ModelUpload upload, string field, Stream body, HashSet<string> seen, IReadOnlyList<string> textFields, CancellationToken cancellationToken)
     {
         var key = field.Length == 0 ? "body" : field;
-        if (!TextFields.Contains(field))
+        if (!textFields.Contains(field))
         {
-            upload.AddError(key, $"Unknown field; a registration takes {string.Join(", ", TextFields)} and '{ModelRegistrar.FileField}' parts.");
+            upload.AddError(key, $"Unknown field; a registration takes {string.Join(", ", textFields)} and '{ModelRegistrar.FileField}' parts.");
             await body.CopyToAsync(Stream.Null, cancellationToken);
             return;
         }

@@ -45,6 +45,7 @@ public sealed class OrphanBlobCollector(
         {
             if (lastWrite >= cutoff) continue;
             if (await db.ModelFiles.AnyAsync(f => f.Sha256 == sha256, cancellationToken)) continue;
+            if (await db.EnvironmentFiles.AnyAsync(f => f.Sha256 == sha256, cancellationToken)) continue;
             blobs.Delete(sha256);
             removed++;
         }

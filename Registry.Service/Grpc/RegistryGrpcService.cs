@@ -7,8 +7,24 @@ using Registry.Service.Models;
 namespace Registry.Service.Grpc;
 
 /// <summary>registry.v1.Registry: how the other services resolve model versions, fetch their files and pin them.</summary>
-public sealed class RegistryGrpcService(ModelCatalog catalog, BlobStore blobs, ILogger<RegistryGrpcService> logger) : Contracts.Registry.V1.Registry.RegistryBase
+public sealed class RegistryGrpcService(ModelCatalog catalog, Environments.EnvironmentCatalog environments, BlobStore blobs, ILogger<RegistryGrpcService> logger)
+    : Contracts.Registry.V1.Registry.RegistryBase
 {
+    public override async Task<Contracts.Registry.V1.EnvironmentVersion> ResolveEnvironment(ResolveEnvironmentRequest request, ServerCallContext context)
+    {
+        var selector = Check(request.Name, request.Version);
+        var found = await environments.FindAsync(request.Name, selector, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, selector.IsLatest
+                ? $"No environment named '{request.Name}' is registered."
+                : $"Environment '{request.Name}' has no version {selector}."));
+        var (version, build) = found;
+        return new Contracts.Registry.V1.EnvironmentVersion
+        {
+            Name = version.Name, Version = version.Version, Id = version.Id, Hash = version.Hash, Python = version.Python,
+            BuildState = build.State.ToString(), BuildError = build.Error ?? "", PythonPath = build.PythonPath ?? "", BuildReused = build.Reused,
+        };
+    }
+
     public override async Task<Contracts.Registry.V1.ModelVersion> ResolveModel(ResolveModelRequest request, ServerCallContext context)
     {
         var selector = Check(request.Name, request.Version);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Registry.Service.Environments;
 using Registry.Service.Models;
 using ServiceDefaults.Messaging.Outbox;
 
@@ -12,6 +13,10 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<ModelTag> ModelTags => Set<ModelTag>();
     public DbSet<ModelUse> ModelUses => Set<ModelUse>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<EnvironmentEntry> Environments => Set<EnvironmentEntry>();
+    public DbSet<EnvironmentVersion> EnvironmentVersions => Set<EnvironmentVersion>();
+    public DbSet<EnvironmentFile> EnvironmentFiles => Set<EnvironmentFile>();
+    public DbSet<EnvironmentBuild> EnvironmentBuilds => Set<EnvironmentBuild>();
 
     // Tables and columns are created by Migrations/20261122000000_Initial.cs; this mapping must match it.
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -73,7 +78,66 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.Property(u => u.CreatedAt).HasColumnName("created_at");
         });
 
+        ConfigureEnvironments(modelBuilder);
+
         // The shared outbox (ServiceDefaults): the table Migrations/20261122000000_Initial.cs creates is OutboxSchema's.
         modelBuilder.ConfigureOutbox();
+    }
+
+    // Created by Migrations/20261204110000_Environments.cs.
+    private static void ConfigureEnvironments(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<EnvironmentEntry>(e =>
+        {
+            e.ToTable("environments");
+            e.HasKey(m => m.Name);
+            e.Property(m => m.Name).HasColumnName("name");
+            e.Property(m => m.LastVersion).HasColumnName("last_version");
+            e.Property(m => m.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<EnvironmentVersion>(e =>
+        {
+            e.ToTable("environment_versions");
+            e.HasKey(v => new { v.Name, v.Version });
+            e.Property(v => v.Name).HasColumnName("name");
+            e.Property(v => v.Version).HasColumnName("version");
+            e.Property(v => v.Description).HasColumnName("description");
+            e.Property(v => v.Kind).HasColumnName("kind");
+            e.Property(v => v.SpecFile).HasColumnName("spec_file");
+            e.Property(v => v.Python).HasColumnName("python");
+            e.Property(v => v.Hash).HasColumnName("hash");
+            e.Property(v => v.CreatedAt).HasColumnName("created_at");
+            e.Ignore(v => v.Id);
+            e.HasMany(v => v.Files).WithOne().HasForeignKey(f => new { f.Name, f.Version }).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<EnvironmentFile>(e =>
+        {
+            e.ToTable("environment_files");
+            e.HasKey(f => new { f.Name, f.Version, f.Path });
+            e.Property(f => f.Name).HasColumnName("name");
+            e.Property(f => f.Version).HasColumnName("version");
+            e.Property(f => f.Path).HasColumnName("path");
+            e.Property(f => f.Size).HasColumnName("size");
+            e.Property(f => f.Sha256).HasColumnName("sha256");
+        });
+
+        modelBuilder.Entity<EnvironmentBuild>(e =>
+        {
+            e.ToTable("environment_builds");
+            e.HasKey(b => b.Hash);
+            e.Property(b => b.Hash).HasColumnName("hash");
+            e.Property(b => b.State).HasColumnName("state").HasConversion<string>();
+            e.Property(b => b.Log).HasColumnName("log");
+            e.Property(b => b.Error).HasColumnName("error");
+            e.Property(b => b.PythonPath).HasColumnName("python_path");
+            e.Property(b => b.SourceName).HasColumnName("source_name");
+            e.Property(b => b.SourceVersion).HasColumnName("source_version");
+            e.Property(b => b.Reused).HasColumnName("reused");
+            e.Property(b => b.QueuedAt).HasColumnName("queued_at");
+            e.Property(b => b.StartedAt).HasColumnName("started_at");
+            e.Property(b => b.FinishedAt).HasColumnName("finished_at");
+        });
     }
 }

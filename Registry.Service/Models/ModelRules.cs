@@ -15,8 +15,13 @@ public static partial class ModelRules
 
     public const string DefaultFramework = "onnx";
 
-    /// <summary>Frameworks a version may declare. Only onnx can be served by our inference nodes; the others are stored as files.</summary>
-    public static readonly IReadOnlyList<string> Frameworks = ["onnx", "pytorch", "tensorflow", "scikit-learn", "custom"];
+    /// <summary>
+    /// Frameworks a version may declare (Azure ML's names, lower-cased, plus common aliases). onnx versions are
+    /// inspected and can be served directly; the others are any files, served through a scoring script; "custom" is
+    /// also what a deployment's code folder is registered as.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Frameworks =
+        ["onnx", "custom", "sklearn", "scikit-learn", "scikitlearn", "pytorch", "tensorflow", "keras", "xgboost", "lightgbm", "multi", "mlflow"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NamePattern();

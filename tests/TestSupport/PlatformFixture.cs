@@ -111,6 +111,8 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
                      "--inference-nodes", InferenceNodes.ToString(), "--no-demo", "--quiet",
                  })
             info.ArgumentList.Add(a);
+        // Environment builds are cached per machine between runs (a clean clone builds each content hash once).
+        info.Environment["Environments__Root"] = PythonWheels.EnvironmentCache;
         _appHost = new Process { StartInfo = info };
         _appHost.OutputDataReceived += (_, e) =>
         {

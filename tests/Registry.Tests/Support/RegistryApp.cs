@@ -60,6 +60,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:registrydb", _connectionString);
         builder.UseSetting("ConnectionStrings:messaging", _rabbitMq);
         builder.UseSetting("Registry:BlobRoot", BlobRoot);
+        builder.UseSetting("Environments:Root", Path.Combine(BlobRoot, "envs"));
         if (_maxUploadBytes is { } max) builder.UseSetting("Registry:MaxUploadBytes", max.ToString());
         builder.UseSetting("Kestrel:Endpoints:http:Url", $"http://127.0.0.1:{_httpPort}");
         builder.UseSetting("Kestrel:Endpoints:grpc:Url", $"http://127.0.0.1:{_grpcPort}");

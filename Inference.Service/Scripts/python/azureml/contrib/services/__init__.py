@@ -1,0 +1,1 @@
+"""The platform's own implementation of the names Azure ML scoring scripts import (AMLRequest, AMLResponse, rawhttp)."""
