@@ -472,7 +472,8 @@ public sealed partial class RolloutOrchestrator(
             var node = new InferenceNodeClient(GrpcChannel.ForAddress(replica.GrpcAddress), credential.AuthorizationHeader);
             try
             {
-                await node.UnloadModelAsync(nodeModelName, NodeCall(ct));
+                // Unloading is quick on a live node; a lost one must not hold the deployment's worker for a load's timeout.
+                await node.UnloadModelAsync(nodeModelName, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(Math.Min(options.Value.NodeCallTimeoutSeconds, 10)), CancellationToken: ct));
                 await Log(d, "info", $"Unloaded {nodeModelName} from {replica.NodeName}", ct);
             }
             catch (RpcException ex) when (ex.StatusCode == GrpcLite.StatusCode.NotFound)
