@@ -52,6 +52,18 @@ public sealed class DeployOptions
     /// <summary>How long one probe of a node may take before it counts as failed.</summary>
     [Range(0.1, 600)] public double HealthProbeTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Whether the watcher repairs what it finds: reloads a model a restarted node lost, and places anew the instances
+    /// of nodes Compute reports lost. Off, it only takes replicas out of routing.
+    /// </summary>
+    public bool RepairEnabled { get; set; } = true;
+
+    /// <summary>Wait before the first retry of a failed repair of a deployment; each further failure doubles it.</summary>
+    [Range(0.1, 3600)] public double RepairBackoffSeconds { get; set; } = 2;
+
+    /// <summary>The longest wait between repair attempts of one deployment.</summary>
+    [Range(0.1, 3600)] public double RepairMaxBackoffSeconds { get; set; } = 30;
+
     // Kubernetes compute targets: what Deploy renders and applies there.
 
     /// <summary>The inference node image the rendered Deployments run.</summary>

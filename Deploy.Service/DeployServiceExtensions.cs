@@ -6,6 +6,7 @@ using Deploy.Service.Health;
 using ServiceDefaults.Grpc;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Kubernetes;
+using Deploy.Service.Reconcile;
 using Deploy.Service.Rollout;
 using Deploy.Service.Routing;
 using Deploy.Service.Rules;
@@ -53,6 +54,7 @@ public static class DeployServiceExtensions
     {
         builder.Services.AddSingleton<PackageCache>();
         builder.Services.AddSingleton<RolloutOrchestrator>();
+        builder.Services.AddSingleton<RepairQueue>();
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();

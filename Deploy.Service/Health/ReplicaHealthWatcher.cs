@@ -4,6 +4,7 @@ using Deploy.Service.Apis;
 using Deploy.Service.Control;
 using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
+using Deploy.Service.Reconcile;
 using Deploy.Service.Rollout;
 using Deploy.Service.Routing;
 using Grpc.Core;
@@ -24,6 +25,7 @@ namespace Deploy.Service.Health;
 public sealed class ReplicaHealthWatcher(
     IServiceScopeFactory scopes,
     DeploymentLog log,
+    RepairQueue repairs,
     PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<ReplicaHealthWatcher> logger) : BackgroundService
@@ -84,18 +86,27 @@ public sealed class ReplicaHealthWatcher(
         foreach (var d in watched)
         {
             var round = new Dictionary<string, ReplicaProbe>();
+            var reload = new List<string>();
+            var lost = new List<string>();
+            var reasons = new List<string>();
             foreach (var replica in replicas[d.Id])
             {
-                var failure = Failure(d, replica, byAddress[replica.GrpcAddress], heartbeats);
+                var (failure, loss) = Failure(d, replica, byAddress[replica.GrpcAddress], heartbeats);
                 var key = (d.Id, d.NodeModelName!, replica.NodeName);
                 seen.Add(key);
                 var count = failure is null ? 0 : _failures.GetValueOrDefault(key) + 1;
                 if (count == 0) _failures.Remove(key);
                 else _failures[key] = count;
                 round[replica.NodeName] = new ReplicaProbe(failure, count);
+                if (count < options.Value.HealthFailureThreshold || loss == ReplicaLoss.None) continue;
+                (loss == ReplicaLoss.NodeLost ? lost : reload).Add(replica.NodeName);
+                reasons.Add($"{replica.NodeName}: {failure}");
             }
             if (ReplicaHealth.Decide(d, round, options.Value.HealthFailureThreshold, now) is { } change)
                 await ApplyAsync(d, change, now, ct);
+            // What the replicas lack is repaired once the rollout is done (a rollout in flight places its own replicas).
+            if (options.Value.RepairEnabled && reasons.Count > 0 && d.Generation == d.RolledOutGeneration)
+                repairs.Request(d.Id, new RepairOrder(d.NodeModelName!, reload, lost, string.Join("; ", reasons)));
         }
         foreach (var stale in _failures.Keys.Where(k => !seen.Contains(k)).ToList()) _failures.Remove(stale);
     }
@@ -153,26 +164,41 @@ public sealed class ReplicaHealthWatcher(
         return result;
     }
 
-    /// <summary>Why a replica is not ready this round, or null when it is.</summary>
-    private static string? Failure(DeploymentEntity d, ReplicaResponse replica, NodeProbe probe,
+    /// <summary>What a failed replica lacks, as far as a repair goes.</summary>
+    private enum ReplicaLoss
+    {
+        /// <summary>Ready, or failing for a reason a repair cannot mend (a node that does not answer yet holds its lease).</summary>
+        None,
+        /// <summary>The node answers but does not hold the model: it restarted (or the model was unloaded).</summary>
+        ModelMissing,
+        /// <summary>Compute reports the node's heartbeat lease expired, or no longer lists it.</summary>
+        NodeLost,
+    }
+
+    /// <summary>Why a replica is not ready this round (null when it is) and what it lacks.</summary>
+    private static (string? Failure, ReplicaLoss Loss) Failure(DeploymentEntity d, ReplicaResponse replica, NodeProbe probe,
         IReadOnlyDictionary<string, Dictionary<string, ComputeNode>> computes)
     {
         var model = d.NodeModelName!;
-        if (probe.Failure is not null) return probe.Failure;
-        if (!probe.Models!.TryGetValue(model, out var status))
-            return $"model {model} is not loaded on the node (it has {probe.Models.Count} other model(s); was it restarted or the model unloaded?)";
-        if (status.State != ModelState.Ready)
-            return $"model {model} is {status.State.ToString().ToUpperInvariant()} on the node{(string.IsNullOrEmpty(status.Error) ? "" : ": " + status.Error)}";
+        // Compute's verdict first: a node whose lease expired may still answer, but its capacity is no longer counted.
+        string? lost = null;
         if (computes.TryGetValue(d.Compute, out var nodes))
         {
-            if (!nodes.TryGetValue(replica.NodeName, out var node)) return $"compute '{d.Compute}' no longer lists the node";
-            if (node.State != DeploymentStates.Healthy)
+            if (!nodes.TryGetValue(replica.NodeName, out var node)) lost = $"compute '{d.Compute}' no longer lists the node";
+            else if (node.State != DeploymentStates.Healthy)
             {
                 var last = node.LastHeartbeatUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(node.LastHeartbeatUnixMs).ToString("u") : "never";
-                return $"compute '{d.Compute}' reports the node {node.State}: heartbeat lease expired (last heartbeat {last})";
+                lost = $"compute '{d.Compute}' reports the node {node.State}: heartbeat lease expired (last heartbeat {last})";
             }
         }
-        return null;
+        if (probe.Failure is not null) return (lost is null ? probe.Failure : $"{probe.Failure}; {lost}", lost is null ? ReplicaLoss.None : ReplicaLoss.NodeLost);
+        if (!probe.Models!.TryGetValue(model, out var status))
+            return ($"model {model} is not loaded on the node (it has {probe.Models.Count} other model(s); was it restarted or the model unloaded?)",
+                lost is null ? ReplicaLoss.ModelMissing : ReplicaLoss.NodeLost);
+        if (status.State != ModelState.Ready)
+            return ($"model {model} is {status.State.ToString().ToUpperInvariant()} on the node{(string.IsNullOrEmpty(status.Error) ? "" : ": " + status.Error)}",
+                lost is null ? ReplicaLoss.None : ReplicaLoss.NodeLost);
+        return lost is null ? (null, ReplicaLoss.None) : (lost, ReplicaLoss.NodeLost);
     }
 
     private async Task ApplyAsync(DeploymentEntity probed, HealthChange change, DateTimeOffset now, CancellationToken ct)

@@ -9,6 +9,7 @@ using Deploy.Service.Control;
 using Deploy.Service.Domain;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Kubernetes;
+using Deploy.Service.Reconcile;
 using Deploy.Service.Routing;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
@@ -24,12 +25,13 @@ namespace Deploy.Service.Rollout;
 /// what the step made and leaves routing as it was, so a deployment is never half-routed and an update never drops
 /// requests (the old replicas serve until the switch, and a drain period after it).
 /// </summary>
-public sealed class RolloutOrchestrator(
+public sealed partial class RolloutOrchestrator(
     IServiceScopeFactory scopes,
     PackageCache packages,
     DeploymentLog log,
     IHttpClientFactory httpClients,
     KubernetesRollout kubernetes,
+    RepairQueue repairs,
     PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<RolloutOrchestrator> logger)
@@ -44,9 +46,12 @@ public sealed class RolloutOrchestrator(
             var db = scope.ServiceProvider.GetRequiredService<DeployDbContext>();
             deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
         }
+        if (deployment is null || deployment.State == DeploymentStates.Deleting || deployment.Generation != deployment.RolledOutGeneration)
+            repairs.Forget(deploymentId);
         if (deployment is null) return;
         if (deployment.State == DeploymentStates.Deleting) await TearDownAsync(deployment, cancellationToken);
         else if (deployment.Generation != deployment.RolledOutGeneration) await RollOutAsync(deployment, cancellationToken);
+        else if (repairs.Take(deploymentId) is { } repair) await RepairAsync(deployment, repair, cancellationToken);
     }
 
     private sealed class RolloutFailure(string state, string message) : Exception(message)
@@ -109,7 +114,6 @@ public sealed class RolloutOrchestrator(
 
             // 3. Capacity, per generation: an update holds old and new replicas for as long as the switch takes.
             var gpus = d.Gpus;
-            var gpuOptions = ResponseMapping.GpuOptionsOf(d);
             string? cpuFallbackReason = null;
             ReserveRequest Reservation(int withGpus) => new()
             {
@@ -160,34 +164,9 @@ public sealed class RolloutOrchestrator(
             foreach (var placement in placements)
             {
                 var node = new InferenceNodeClient(GrpcChannels.ForAddress(placement.GrpcAddress), credential.AuthorizationHeader);
-                var response = await Step(d, $"load on {placement.NodeName}", () => node.LoadModelAsync(new LoadModelRequest
-                {
-                    ModelName = nodeModelName,
-                    Location = package.ModelPath,
-                    ModelVersion = model.Id,
-                    Settings = new ModelSettings
-                    {
-                        IntraOpThreads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
-                        MaxBatchSize = d.MaxBatchSize,
-                        MaxQueueDelayUs = d.MaxQueueDelayMicroseconds,
-                        Gpus = gpus,
-                        AllowCpuFallback = d.AllowCpuFallback,
-                        ExecutionProvider = gpuOptions?.ExecutionProvider ?? "",
-                        CudaArenaExtendStrategy = gpuOptions?.ArenaExtendStrategy ?? "",
-                        CudaGpuMemLimitBytes = gpuOptions?.MemoryLimitBytes ?? 0,
-                        CudaCopyInSeparateStream = gpuOptions?.CopyInSeparateStream ?? false,
-                    },
-                    // A scoring script: one worker process per instance placed on this node, numeric threads per cores.
-                    Script = script is null ? null : new ScriptSettings
-                    {
-                        Python = environment!.PythonPath,
-                        CodeDir = Path.Combine(package.Directory, "code"),
-                        EntryScript = script.EntryScript,
-                        ModelDir = package.ModelPath,
-                        Workers = reservation.Placements.Count(p => p.NodeName == placement.NodeName),
-                        Threads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
-                    },
-                }, NodeCall(ct)));
+                var scriptLoad = script is null ? null : new ScriptLoad(script, environment!, package, reservation.Placements.Count(p => p.NodeName == placement.NodeName));
+                var response = await Step(d, $"load on {placement.NodeName}", () => node.LoadModelAsync(
+                    LoadRequest(d, nodeModelName, package.ModelPath, model.Id, gpus, scriptLoad), NodeCall(ct)));
                 loaded.Add(placement);
                 var status = response.Model;
                 await Log(d, "info", $"Loaded as {nodeModelName} on {placement.NodeName} (provider {status?.Provider ?? "?"})" +
@@ -517,7 +496,8 @@ public sealed class RolloutOrchestrator(
             var node = new InferenceNodeClient(GrpcChannels.ForAddress(replica.GrpcAddress), credential.AuthorizationHeader);
             try
             {
-                await node.UnloadModelAsync(nodeModelName, NodeCall(ct));
+                // Unloading is quick on a live node; a lost one must not hold the deployment's worker for a load's timeout.
+                await node.UnloadModelAsync(nodeModelName, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(Math.Min(options.Value.NodeCallTimeoutSeconds, 10)), cancellationToken: ct));
                 await Log(d, "info", $"Unloaded {nodeModelName} from {replica.NodeName}", ct);
             }
             catch (RpcException ex) when (ex.StatusCode == global::Grpc.Core.StatusCode.NotFound)
@@ -618,6 +598,44 @@ public sealed class RolloutOrchestrator(
     private CallOptions NodeCall(CancellationToken ct) => new(deadline: DateTime.UtcNow.AddSeconds(options.Value.NodeCallTimeoutSeconds), cancellationToken: ct);
 
     private Task Log(DeploymentEntity d, string level, string message, CancellationToken ct) => log.WriteAsync(d.EndpointName, d.Name, level, message, ct);
+
+    /// <summary>What a node is asked to load for a deployment (the rollout's and the repair's load are the same).</summary>
+    /// <summary>What a scoring-script deployment's node needs: its environment's Python, the packaged code, how many workers.</summary>
+    private sealed record ScriptLoad(ScoringScript Script, EnvironmentVersion Environment, PackageResult Package, int Workers);
+
+    /// <summary>The one load request of a deployment, for a rollout and for a repair alike.</summary>
+    private static LoadModelRequest LoadRequest(DeploymentEntity d, string nodeModelName, string modelPath, string modelId, int gpus, ScriptLoad? script)
+    {
+        var gpuOptions = ResponseMapping.GpuOptionsOf(d);
+        return new LoadModelRequest
+        {
+            // A scoring script: one worker process per instance placed on this node, numeric threads per cores.
+            Script = script is null ? null : new ScriptSettings
+            {
+                Python = script.Environment.PythonPath,
+                CodeDir = Path.Combine(script.Package.Directory, "code"),
+                EntryScript = script.Script.EntryScript,
+                ModelDir = script.Package.ModelPath,
+                Workers = Math.Max(1, script.Workers),
+                Threads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
+            },
+            ModelName = nodeModelName,
+            Location = modelPath,
+            ModelVersion = modelId,
+            Settings = new ModelSettings
+            {
+                IntraOpThreads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
+                MaxBatchSize = d.MaxBatchSize,
+                MaxQueueDelayUs = d.MaxQueueDelayMicroseconds,
+                Gpus = gpus,
+                AllowCpuFallback = d.AllowCpuFallback,
+                ExecutionProvider = gpuOptions?.ExecutionProvider ?? "",
+                CudaArenaExtendStrategy = gpuOptions?.ArenaExtendStrategy ?? "",
+                CudaGpuMemLimitBytes = gpuOptions?.MemoryLimitBytes ?? 0,
+                CudaCopyInSeparateStream = gpuOptions?.CopyInSeparateStream ?? false,
+            },
+        };
+    }
 
     private static string ModelUser(DeploymentEntity d) => $"deployment:{d.EndpointName}/{d.Name}";
 

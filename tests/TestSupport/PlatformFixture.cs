@@ -22,7 +22,8 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public const string ReadyLine = "Platform is running";
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly TaskCompletionSource _bannerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _bannerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _starts;
     private Process? _appHost;
     private ProcessLog? _output;
     private int? _exitCode;
@@ -97,7 +98,8 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public async Task InitializeAsync()
     {
         var appHost = FindAppHost();
-        _output = new ProcessLog("apphost", Path.Combine(DataRoot, "apphost.out"), echoToConsole: false);
+        _starts++;
+        _output = new ProcessLog("apphost", Path.Combine(DataRoot, _starts == 1 ? "apphost.out" : $"apphost-{_starts}.out"), echoToConsole: false);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -146,6 +148,20 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     /// </summary>
     public Task<PlatformStatus> GetResourcesAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new PlatformStatus(ServiceProcesses.Find(DataRoot)));
+
+    /// <summary>
+    /// Stops the platform as Ctrl+C would and starts it again on the same data folder and ports, as a user restarting
+    /// it (or the machine) would; returns once the gateway is healthy again. Service instances get new names.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _appHost?.Dispose();
+        _output?.Dispose();
+        _exitCode = null;
+        _bannerSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await InitializeAsync();
+    }
 
     /// <summary>Stops the platform as Ctrl+C would (SIGTERM to the app host) and returns its exit code.</summary>
     public async Task<int> StopAsync()
