@@ -83,6 +83,29 @@ public sealed class MlctlJourneyTests(JourneyPlatform journey) : IDisposable
     }
 
     [Fact]
+    public async Task Model_deploy_with_v1_inferenceconfig_builds_the_conda_environment_and_serves_the_entry_script_unchanged()
+    {
+        var model = $"cli-script-{_suffix}";
+        var service = $"svc-script-{_suffix}";
+        // The model's files are the script's business (this score.py reads none): any folder registers as custom.
+        await File.WriteAllTextAsync(Path.Combine(_dir, "weights.txt"), "2.0");
+        await OkAsync("model", "register", "-n", model, "-p", "weights.txt", "--model-framework", "custom");
+
+        // Azure ML's v1 pair as its docs write them: entryScript + condaFile + sourceDirectory, an ACI deploymentconfig.
+        var deployed = await OkAsync("model", "deploy", "-n", service, "-m", $"{model}:1",
+            "--ic", Sample("v1/inferenceconfig.json"), "--dc", Sample("v1/deploymentconfig.json"), "-o", "json");
+        var deployment = JsonNode.Parse(deployed.Output)!;
+        Assert.Equal("Healthy", (string)deployment["state"]!);
+        Assert.Equal("score.py", (string)deployment["entryScript"]!);
+
+        await File.WriteAllTextAsync(Path.Combine(_dir, "request.json"), """{"data": [[1, 2], [3, 4]]}""");
+        var answer = await InvokeUntilRoutedAsync("endpoint", "invoke", "-n", service, "--request-file", "request.json");
+        Assert.Equal([[2.0, 4.0], [6.0, 8.0]], JsonSerializer.Deserialize<double[][]>(answer.Output)!);
+
+        await OkAsync("endpoint", "delete", "-n", service, "--yes");
+    }
+
+    [Fact]
     public async Task Endpoint_and_deployment_yaml_create_a_serving_endpoint_with_all_traffic_and_refused_files_create_nothing()
     {
         var endpoint = $"yml-{_suffix}";
