@@ -1,5 +1,3 @@
-using Aspire.Hosting.Eventing;
-using Aspire.Hosting.Lifecycle;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,49 +14,30 @@ internal sealed class CrashedServiceRestarter(
     ResourceNotificationService notifications,
     ResourceCommandService commands,
     IHostApplicationLifetime lifetime,
-    ILogger<CrashedServiceRestarter> logger) : IDistributedApplicationEventingSubscriber
+    ILogger<CrashedServiceRestarter> logger) : ResourceEventWatcher(notifications, lifetime)
 {
     internal static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(60);
     internal static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(2);
 
     private readonly Dictionary<string, Replica> _replicas = [];
-    private Task? _watching;
 
-    public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+    protected override Task<bool> OnEventAsync(ResourceEvent e, CancellationToken stopping)
     {
-        eventing.Subscribe<BeforeStartEvent>((_, _) =>
-        {
-            _watching ??= Task.Run(() => WatchAsync(lifetime.ApplicationStopping));
-            return Task.CompletedTask;
-        });
-        return Task.CompletedTask;
-    }
+        if (e.Resource is not ProjectResource) return Task.FromResult(true);
+        var replica = _replicas.TryGetValue(e.ResourceId, out var known) ? known : _replicas[e.ResourceId] = new Replica();
+        var state = e.Snapshot.State?.Text;
+        var previous = replica.State;
+        replica.State = state;
+        if (state == KnownResourceStates.Running && previous != KnownResourceStates.Running)
+            replica.RunningSince = DateTime.UtcNow;
+        if (!Crashed(previous, state, e.Snapshot.ExitCode)) return Task.FromResult(true);
 
-    private async Task WatchAsync(CancellationToken stopping)
-    {
-        try
-        {
-            await foreach (var e in notifications.WatchAsync(stopping))
-            {
-                if (e.Resource is not ProjectResource || stopping.IsCancellationRequested) continue;
-                var replica = _replicas.TryGetValue(e.ResourceId, out var known) ? known : _replicas[e.ResourceId] = new Replica();
-                var state = e.Snapshot.State?.Text;
-                var previous = replica.State;
-                replica.State = state;
-                if (state == KnownResourceStates.Running && previous != KnownResourceStates.Running)
-                    replica.RunningSince = DateTime.UtcNow;
-                if (!Crashed(previous, state, e.Snapshot.ExitCode)) continue;
-
-                replica.Crashes = DateTime.UtcNow - replica.RunningSince >= HealthyRun ? 1 : replica.Crashes + 1;
-                var delay = RestartDelay(replica.Crashes);
-                logger.LogWarning("{Resource} exited on its own (exit code {ExitCode}); starting it again in {Delay} s (crash {Count} in a row)",
-                    e.ResourceId, e.Snapshot.ExitCode, delay.TotalSeconds, replica.Crashes);
-                _ = RestartAsync(e.ResourceId, delay, stopping);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        replica.Crashes = DateTime.UtcNow - replica.RunningSince >= HealthyRun ? 1 : replica.Crashes + 1;
+        var delay = RestartDelay(replica.Crashes);
+        logger.LogWarning("{Resource} exited on its own (exit code {ExitCode}); starting it again in {Delay} s (crash {Count} in a row)",
+            e.ResourceId, e.Snapshot.ExitCode, delay.TotalSeconds, replica.Crashes);
+        _ = RestartAsync(e.ResourceId, delay, stopping);
+        return Task.FromResult(true);
     }
 
     private async Task RestartAsync(string resourceId, TimeSpan delay, CancellationToken stopping)

@@ -27,45 +27,22 @@ internal static class PlatformRunExtensions
 
 /// <summary>
 /// PostgreSQL or RabbitMQ (or their init step or port mapper) ending before the run is stopped ends the run: one
-/// error naming the server and its log, exit code 1, instead of services waiting for it forever. It watches from
-/// BeforeStart on: the host's own start waits for resources, so a hosted service would start too late.
+/// error naming the server and its log, exit code 1, instead of services waiting for it forever.
 /// </summary>
 internal sealed class ServerFailureWatcher(ResourceNotificationService notifications, IHostApplicationLifetime lifetime)
-    : IDistributedApplicationEventingSubscriber
+    : ResourceEventWatcher(notifications, lifetime)
 {
-    private Task? _watching;
-
-    public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+    protected override async Task<bool> OnEventAsync(ResourceEvent e, CancellationToken stopping)
     {
-        eventing.Subscribe<BeforeStartEvent>((_, _) =>
-        {
-            _watching ??= Task.Run(() => WatchAsync(lifetime.ApplicationStopping));
-            return Task.CompletedTask;
-        });
-        return Task.CompletedTask;
-    }
-
-    private async Task WatchAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var e in notifications.WatchAsync(stoppingToken))
-            {
-                if (lifetime.ApplicationStopping.IsCancellationRequested) return;
-                if (!e.Resource.TryGetLastAnnotation<ServerLogAnnotation>(out var server) || !Failed(e)) continue;
-                var exit = e.Snapshot.ExitCode is { } code ? $", exit code {code}" : "";
-                var tail = File.Exists(server.LogPath) ? File.ReadLines(server.LogPath).TakeLast(15).ToList() : [];
-                await Console.Error.WriteLineAsync(
-                    $"error: {server.ServerName} failed to start ({e.Resource.Name}: {e.Snapshot.State?.Text}{exit}). " +
-                    $"Its log: {server.LogPath}{string.Concat(tail.Select(l => Environment.NewLine + "  " + l))}");
-                RunOutcome.ExitCode = 1;
-                lifetime.StopApplication();
-                return;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        if (!e.Resource.TryGetLastAnnotation<ServerLogAnnotation>(out var server) || !Failed(e)) return true;
+        var exit = e.Snapshot.ExitCode is { } code ? $", exit code {code}" : "";
+        var tail = File.Exists(server.LogPath) ? File.ReadLines(server.LogPath).TakeLast(15).ToList() : [];
+        await Console.Error.WriteLineAsync(
+            $"error: {server.ServerName} failed to start ({e.Resource.Name}: {e.Snapshot.State?.Text}{exit}). " +
+            $"Its log: {server.LogPath}{string.Concat(tail.Select(l => Environment.NewLine + "  " + l))}");
+        RunOutcome.ExitCode = 1;
+        Lifetime.StopApplication();
+        return false;
     }
 
     /// <summary>An init step fails by exiting non-zero; a server or port mapper by ending at all.</summary>
