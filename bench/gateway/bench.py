@@ -65,6 +65,30 @@ def wait(predicate, what, timeout=300):
     raise SystemExit(f"timed out waiting for {what}")
 
 
+def deploy_and_wait(gateway, admin, model_file, model_name, endpoint, settings=None):
+    """Registers model_file, deploys it as <endpoint>/blue behind key auth and waits until it is Healthy.
+    Returns (node address, node-local model name, endpoint key)."""
+    with open(model_file, "rb") as f:
+        status, model = call("POST", gateway + "/api/v1/models", admin, files={"name": (None, model_name.encode()), "file": ("model.onnx", f.read())})
+    assert status == 201, (status, model)
+    status, _ = call("PUT", f"{gateway}/api/v1/endpoints/{endpoint}", admin, {"authMode": "key"})
+    assert status in (200, 201), status
+    body = {"model": f"{model_name}:{model['version']}", "compute": "local", "instanceCount": 1, "cpuCores": 1, "memoryGb": 1, "isDefault": True}
+    status, dep = call("PUT", f"{gateway}/api/v1/endpoints/{endpoint}/deployments/blue", admin, {**body, **(settings or {})})
+    assert status in (200, 201), (status, dep)
+    state = {}
+
+    def healthy():
+        nonlocal state
+        _, state = call("GET", f"{gateway}/api/v1/endpoints/{endpoint}/deployments/blue", admin)
+        if state.get("state") == "Failed":
+            raise SystemExit(f"deployment failed: {state}")
+        return state.get("state") == "Healthy"
+    wait(healthy, "the deployment")
+    _, keys = call("GET", f"{gateway}/api/v1/endpoints/{endpoint}/keys", admin)
+    return state["replicas"][0]["httpAddress"].rstrip("/"), state["nodeModelName"], keys["primaryKey"]
+
+
 def service_pid(dll, data_root):
     """The process of one of our services started for this run (the AppHost gives each its DataRoot)."""
     for entry in os.listdir("/proc"):
@@ -155,28 +179,7 @@ def main():
         wait(lambda: os.path.exists(key_file) and urllib.request.urlopen(gateway + "/health", timeout=5).status == 200, "the platform")
         admin = open(key_file).read().strip()
 
-        with open(args.model, "rb") as f:
-            status, model = call("POST", gateway + "/api/v1/models", admin, files={"name": (None, b"bench-cnn"), "file": ("model.onnx", f.read())})
-        assert status == 201, (status, model)
-        version = model["version"]
-        status, _ = call("PUT", gateway + "/api/v1/endpoints/bench", admin, {"authMode": "key"})
-        assert status in (200, 201), status
-        status, dep = call("PUT", gateway + "/api/v1/endpoints/bench/deployments/blue", admin,
-                           {"model": f"bench-cnn:{version}", "compute": "local", "instanceCount": 1, "cpuCores": 1, "memoryGb": 1, "isDefault": True})
-        assert status in (200, 201), (status, dep)
-        state = {}
-
-        def healthy():
-            nonlocal state
-            _, state = call("GET", gateway + "/api/v1/endpoints/bench/deployments/blue", admin)
-            if state.get("state") == "Failed":
-                raise SystemExit(f"deployment failed: {state}")
-            return state.get("state") == "Healthy"
-        wait(healthy, "the deployment")
-        node = state["replicas"][0]["httpAddress"].rstrip("/")
-        node_model = state["nodeModelName"]
-        _, keys = call("GET", gateway + "/api/v1/endpoints/bench/keys", admin)
-        key = keys["primaryKey"]
+        node, node_model, key = deploy_and_wait(gateway, admin, args.model, "bench-cnn", "bench")
 
         body_file = os.path.join(args.out, "body.json")
         with open(body_file, "w") as f:

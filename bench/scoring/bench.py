@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gateway"))
-from bench import call, free_port, wait, wrk  # noqa: E402  (bench/gateway/bench.py)
+from bench import call, deploy_and_wait, free_port, wait, wrk  # noqa: E402  (bench/gateway/bench.py)
 
 ROWS = [[5.1, 3.5, 1.4, 0.2], [4.9, 3.0, 1.4, 0.2], [6.2, 3.4, 5.4, 2.3], [5.9, 3.0, 5.1, 1.8], [5.5, 2.5, 4.0, 1.3]]
 
@@ -112,28 +112,8 @@ def main():
         gateway_env = environ_of(gateway_pid)
         gateway = gateway_env["Kestrel__Endpoints__http__Url"].rstrip("/")
 
-        with open(args.model, "rb") as f:
-            status, model = call("POST", gateway + "/api/v1/models", admin, files={"name": (None, b"bench-iris"), "file": ("model.onnx", f.read())})
-        assert status == 201, (status, model)
-        status, _ = call("PUT", gateway + "/api/v1/endpoints/iris", admin, {"authMode": "key"})
-        assert status in (200, 201), status
-        status, dep = call("PUT", gateway + "/api/v1/endpoints/iris/deployments/blue", admin,
-                           {"model": f"bench-iris:{model['version']}", "compute": "local", "instanceCount": 1, "cpuCores": 1,
-                            "memoryGb": 1, "isDefault": True, "batching": {"maxBatchSize": 32, "maxQueueDelayMicroseconds": 0}})
-        assert status in (200, 201), (status, dep)
-        state = {}
-
-        def healthy():
-            nonlocal state
-            _, state = call("GET", gateway + "/api/v1/endpoints/iris/deployments/blue", admin)
-            if state.get("state") == "Failed":
-                raise SystemExit(f"deployment failed: {state}")
-            return state.get("state") == "Healthy"
-        wait(healthy, "the deployment")
-        node = state["replicas"][0]["httpAddress"].rstrip("/")
-        node_model = state["nodeModelName"]
-        _, keys = call("GET", gateway + "/api/v1/endpoints/iris/keys", admin)
-        key = keys["primaryKey"]
+        node, node_model, key = deploy_and_wait(gateway, admin, args.model, "bench-iris", "iris",
+                                                {"batching": {"maxBatchSize": 32, "maxQueueDelayMicroseconds": 0}})
         internal_key = open(os.path.join(data_root, "internal-key")).read().split()[0]
 
         peer_port = free_port()
