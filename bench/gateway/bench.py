@@ -180,6 +180,8 @@ def main():
         admin = open(key_file).read().strip()
 
         node, node_model, key = deploy_and_wait(gateway, admin, args.model, "bench-cnn", "bench")
+        # Nodes answer only the platform: the direct path carries the platform credential, as the gateway does.
+        internal_key = open(os.path.join(data_root, "internal-key")).read().split()[0]
 
         body_file = os.path.join(args.out, "body.json")
         with open(body_file, "w") as f:
@@ -189,7 +191,7 @@ def main():
         direct_url = f"{node}/models/{node_model}/score"
         wait(lambda: call("POST", gw_url, key, body)[0] == 200, "the gateway to route the endpoint", timeout=60)
         s1, a1 = call("POST", gw_url, key, body)
-        s2, a2 = call("POST", direct_url, "", body)
+        s2, a2 = call("POST", direct_url, internal_key, body)
         assert s1 == 200 and s2 == 200 and a1 == a2, ("answers differ", a1, a2)
 
         pids = {"gateway": service_pid("Gateway.Service.dll", data_root), "node": service_pid("Inference.Service.dll", data_root)}
@@ -197,14 +199,14 @@ def main():
         # Warm both paths (JIT, connection pools) before measuring. On a busy 2-core machine the runtime needs several
         # seconds of load to replace the first-call code of the scoring path with optimized code (tiered compilation).
         wrk(gw_url, body_file, key, 8, args.warmup, args.out, "warm-gateway")
-        wrk(direct_url, body_file, None, 8, args.warmup, args.out, "warm-direct")
+        wrk(direct_url, body_file, internal_key, 8, args.warmup, args.out, "warm-direct")
 
         results = {}
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         for c in (1, 32):
             runs = {"gateway": [], "direct": []}
             for _ in range(args.rounds):
-                runs["direct"].append(wrk(direct_url, body_file, None, c, args.duration, args.out, "direct", pids))
+                runs["direct"].append(wrk(direct_url, body_file, internal_key, c, args.duration, args.out, "direct", pids))
                 runs["gateway"].append(wrk(gw_url, body_file, key, c, args.duration, args.out, "gateway", pids))
             results[c] = {k: {"p50_us": sorted(r["p50_us"] for r in v)[len(v) // 2], "p99_us": max(r["p99_us"] for r in v),
                               "rps": sum(r["rps"] for r in v) / len(v), "non2xx": sum(r["non2xx"] for r in v),
