@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using Inference.Service.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 // Each model on CPU and on CUDA: same inputs, answers compared, then latency (batch 1) and throughput (batch 32).
@@ -20,7 +22,7 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-var env = OrtEnv.Instance();
+var env = OrtRuntime.Environment; // the node's one environment, with its log callback
 Console.WriteLine($"ONNX Runtime {env.GetVersionString()}; providers compiled in: {string.Join(", ", env.GetAvailableProviders())}");
 var ok = true;
 var cudaRan = false;
@@ -75,6 +77,60 @@ foreach (var model in new[] { "cnn", "transformer" })
         }
     }
 }
+// The node's own path: ModelSession with the settings a deployment's gpuOptions become, no CPU fallback allowed, so a
+// provider that cannot load fails here instead of quietly running on CPU.
+foreach (var model in new[] { "cnn", "transformer" })
+{
+    var path = Path.Combine(folder, model + ".onnx");
+    using var onCpu = ModelSession.FromFile(path);
+    ModelSession? onGpu = null;
+    try
+    {
+        onGpu = ModelSession.FromFile(path, new SessionSettings
+        {
+            CudaDeviceId = device,
+            Cuda = new CudaSettings { ArenaExtendStrategy = "kSameAsRequested", GpuMemLimitBytes = 4L << 30 },
+        });
+    }
+    catch (Exception e) when (e is OrtException or OnnxRuntimeException)
+    {
+        Console.WriteLine($"{model}: node path could not open on CUDA: {e.Message}");
+        if (!force) ok = false;
+    }
+
+    using (onGpu)
+    {
+        if (onGpu is null) continue;
+        var info = onCpu.Inputs[0];
+        var shape = info.Shape.Select(d => d < 0 ? 1L : d).ToArray();
+        var random = new Random(11);
+        var values = Enumerable.Range(0, (int)shape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var inputs = new[] { Tensor.FromArray(info.Name, shape, values) };
+        var expected = MemoryMarshal.Cast<byte, float>(onCpu.Run(inputs)[0].Data.Span).ToArray();
+        var actual = MemoryMarshal.Cast<byte, float>(onGpu.Run(inputs)[0].Data.Span).ToArray();
+        var scale = Math.Max(1e-6, expected.Max(v => Math.Abs(v)));
+        var worst = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max() / scale;
+        var match = onGpu.Provider == ExecutionProviders.Cuda && worst < 1e-2;
+        ok &= match;
+        cudaRan |= onGpu.Provider == ExecutionProviders.Cuda;
+        Console.WriteLine($"{model}: node path provider {onGpu.Provider}, preallocated outputs {onGpu.PreallocatedOutputCount}, max relative difference {worst:E2} -> {(match ? "MATCH" : "MISMATCH")}");
+        foreach (var (name, session) in new[] { ("CPU", onCpu), ("CUDA", onGpu) })
+        {
+            for (var i = 0; i < 10; i++) session.Run(inputs);
+            var times = new List<double>();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                session.Run(inputs);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            }
+            times.Sort();
+            Console.WriteLine($"{model,-12} {name,-5} node path batch 1: p50 {times[times.Count / 2]:F0} us, p99 {times[Math.Min(times.Count - 1, times.Count * 99 / 100)]:F0} us");
+        }
+    }
+}
+
 Console.WriteLine(!ok ? "GPU check: FAILED" : cudaRan ? "GPU check: OK (CUDA answers match CPU)" : "GPU check: NO GPU (CUDA unavailable; CPU figures only)");
 return ok ? 0 : 1;
 
