@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The GPU check on a machine without a .NET SDK or internet (the device machines lent to some sessions): GpuCheck is
 # published self-contained here (pack.sh), carried over in parts (each call's upload is capped), put together and run.
-#   bench/gpu/on-device.sh stage   copy the parts carried in .gpu/ to /tmp/gpucheck (repeat per part)
+#   bench/gpu/on-device.sh stage   copy the parts carried in .gpu*/ to /tmp/gpucheck (repeat per part)
 #   bench/gpu/on-device.sh run     unpack, find CUDA 13 / cuDNN 9 libraries on the machine, run the check
 set -euo pipefail
 stage=/tmp/gpucheck
 mkdir -p "$stage"
-if [ -d .gpu ]; then cp .gpu/part* "$stage"/ 2>/dev/null || true; fi
+for part in .gpu*/part*; do if [ -f "$part" ]; then cp "$part" "$stage"/; fi; done
 ls -la "$stage"
 [ "${1:-}" = "run" ] || exit 0
 

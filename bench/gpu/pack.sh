@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes GpuCheck self-contained for linux-x64 with the models, as xz parts small enough for one upload each
-# (.gpu/part00, part01, ...; bench/gpu/on-device.sh puts them together on the GPU machine).
+# (out/pack/part00, part01, ...: carry each in a folder .gpuN/ of its own; bench/gpu/on-device.sh puts them together on the GPU machine).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
