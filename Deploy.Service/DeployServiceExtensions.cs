@@ -35,7 +35,7 @@ public static class DeployServiceExtensions
 
     public static IHostApplicationBuilder AddDeployControlPlane(this IHostApplicationBuilder builder)
     {
-        builder.AddServiceDatabase<DeployDbContext>("deploydb");
+        builder.AddServiceDatabase<DeployDbContext>("deploydb", DeployDbContext.Naming);
         builder.AddServiceBus(bus => bus.AddConsumer<ModelRegisteredConsumer>());
         builder.AddOutbox<DeployDbContext>(events => events.Add<RoutingChanged>().Add<DeploymentStateChanged>());
         builder.Services.AddScoped<EndpointCommands>();

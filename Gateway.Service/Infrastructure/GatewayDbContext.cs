@@ -1,24 +1,26 @@
+using Gateway.Service.Infrastructure.Migrations.Legacy;
 using Microsoft.EntityFrameworkCore;
+using ServiceDefaults.Data;
 
 namespace Gateway.Service.Infrastructure;
 
-public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
+/// <summary>
+/// gatewaydb. Tables and columns are named by the snake_case convention (ServiceDefaults' AddServiceDatabase); the schema
+/// comes from the generated migrations in Infrastructure/Migrations, so a change here needs <c>dotnet ef migrations add</c>
+/// (see README).
+/// </summary>
+public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options), IHasLegacyMigrationPath
 {
     public DbSet<EndpointCredential> EndpointCredentials => Set<EndpointCredential>();
+
+    public LegacyMigrationPath LegacyMigrations => GatewayLegacyMigrations.Path;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<EndpointCredential>(e =>
         {
-            e.ToTable("endpoint_credentials");
             e.HasKey(x => x.Endpoint);
-            e.Property(x => x.Endpoint).HasColumnName("endpoint").HasMaxLength(255);
-            e.Property(x => x.PrimaryNonce).HasColumnName("primary_nonce").IsRequired();
-            e.Property(x => x.PrimaryHash).HasColumnName("primary_hash").IsRequired();
-            e.Property(x => x.SecondaryNonce).HasColumnName("secondary_nonce").IsRequired();
-            e.Property(x => x.SecondaryHash).HasColumnName("secondary_hash").IsRequired();
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            e.Property(x => x.Endpoint).HasMaxLength(255);
         });
     }
 }

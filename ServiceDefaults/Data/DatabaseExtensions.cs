@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -12,20 +11,18 @@ public static class DatabaseExtensions
 {
     /// <summary>
     /// Registers a service's own PostgreSQL database (connection string <c>ConnectionStrings__{connectionName}</c>),
-    /// applies its migrations at start-up before the host starts listening, and adds a readiness check.
+    /// applies its migrations at start-up before the host starts listening, and adds a readiness check. Names are
+    /// snake_case unless <paramref name="naming"/> says otherwise.
     /// </summary>
-    public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string connectionName)
+    public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string connectionName,
+        DatabaseNaming naming = DatabaseNaming.SnakeCase)
         where TContext : DbContext
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException($"ConnectionStrings__{connectionName} is not set: {typeof(TContext).Name} needs a PostgreSQL database.");
 
-        builder.Services.AddDbContextPool<TContext>(options => options
-            .UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3))
-            // Migrations here are written by hand (the EF Core design-time package cannot be restored here),
-            // so there is no model snapshot for EF to compare against.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        builder.Services.AddDbContextPool<TContext>(options => options.UseServiceDatabase(connectionString, naming));
         builder.Services.AddSingleton<MigrationState<TContext>>();
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>(connectionName, tags: [Extensions.ReadyTag]);
@@ -38,7 +35,10 @@ public sealed class MigrationState<TContext> where TContext : DbContext
     public volatile bool Applied;
 }
 
-/// <summary>Applies pending migrations when the host starts, retrying while PostgreSQL is still coming up.</summary>
+/// <summary>
+/// Applies pending migrations when the host starts, retrying while PostgreSQL is still coming up. A database still on
+/// the hand-written migrations of before the generated baseline is first brought onto the baseline (<see cref="LegacyMigrationUpgrade"/>).
+/// </summary>
 internal sealed class DatabaseMigrator<TContext>(IServiceProvider services, MigrationState<TContext> state, ILogger<DatabaseMigrator<TContext>> logger)
     : IHostedService where TContext : DbContext
 {
@@ -51,7 +51,8 @@ internal sealed class DatabaseMigrator<TContext>(IServiceProvider services, Migr
             {
                 await using var scope = services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<TContext>();
-                await db.Database.MigrateAsync(cancellationToken);
+                if (await LegacyMigrationUpgrade.MigrateAsync(db, cancellationToken))
+                    logger.LogInformation("Database of {Context} moved from its hand-written migrations onto the generated baseline", typeof(TContext).Name);
                 state.Applied = true;
                 logger.LogInformation("Database of {Context} is migrated", typeof(TContext).Name);
                 return;

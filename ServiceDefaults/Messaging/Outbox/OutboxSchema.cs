@@ -4,7 +4,8 @@ namespace ServiceDefaults.Messaging.Outbox;
 
 /// <summary>
 /// The outbox table, the same in every service's database: <see cref="ConfigureOutbox"/> maps it in a DbContext's
-/// model, <see cref="CreateTableSql"/> and <see cref="DropTableSql"/> are for the hand-written migration that adds it.
+/// model (each service's generated baseline migration creates it from there). <see cref="CreateTableSql"/> is what the
+/// hand-written migrations of before the baseline ran: the services' legacy upgrade paths still apply it.
 /// </summary>
 public static class OutboxSchema
 {
@@ -30,15 +31,18 @@ public static class OutboxSchema
     {
         modelBuilder.Entity<OutboxMessage>(e =>
         {
+            // Names are spelled out: the table is the same whatever naming the service's model uses.
             e.ToTable(Table);
-            e.HasKey(m => m.Id);
+            e.HasKey(m => m.Id).HasName("pk_outbox_messages");
             e.Property(m => m.Id).HasColumnName("id").ValueGeneratedNever();
             e.Property(m => m.Type).HasColumnName("type").HasMaxLength(200);
             e.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
             e.Property(m => m.OccurredAt).HasColumnName("occurred_at");
             e.Property(m => m.SentAt).HasColumnName("sent_at");
-            e.Property(m => m.Attempts).HasColumnName("attempts");
+            e.Property(m => m.Attempts).HasColumnName("attempts").HasDefaultValue(0);
             e.Property(m => m.LastError).HasColumnName("last_error");
+            // What the relay polls for.
+            e.HasIndex(m => m.OccurredAt).HasDatabaseName("ix_outbox_messages_unsent").HasFilter("sent_at IS NULL");
         });
         return modelBuilder;
     }

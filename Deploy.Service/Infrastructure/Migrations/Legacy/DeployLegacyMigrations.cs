@@ -1,17 +1,19 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
+using ServiceDefaults.Data;
+using ServiceDefaults.Messaging.Outbox;
 
-namespace Deploy.Service.Infrastructure.Migrations;
+namespace Deploy.Service.Infrastructure.Migrations.Legacy;
 
-// Written by hand (the EF design-time package is not available here); column names follow EF's defaults
-// (the property names), so the model in DeployDbContext maps onto them without configuration.
-[DbContext(typeof(DeployDbContext))]
-[Migration("20261122000000_Initial")]
-public sealed class Initial : Migration
+/// <summary>
+/// The legacy upgrade path of deploydb: the hand-written migrations this service had before its generated baseline
+/// (their SQL exactly as they ran it, in order), and what turns their result into the baseline's schema. Only a database
+/// whose __EFMigrationsHistory still holds these ids goes this way (ServiceDefaults' LegacyMigrationUpgrade); a new one
+/// gets the generated migrations alone. Never edit the steps: they are what existing databases ran.
+/// </summary>
+internal static class DeployLegacyMigrations
 {
-    protected override void Up(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
+    public static readonly LegacyMigrationPath Path = new(
+    [
+        new("20261122000000_Initial", """
             CREATE TABLE endpoints (
                 "Name" text PRIMARY KEY,
                 "AuthMode" text NOT NULL,
@@ -95,18 +97,33 @@ public sealed class Initial : Migration
                 "Version" bigint NOT NULL
             );
             INSERT INTO routing_state ("Id", "Version") VALUES (1, 0);
-            """);
-    }
+            """),
+        new("20261122010000_ReplicaHealth", """
+            ALTER TABLE deployments ADD COLUMN "UnreadyReplicasJson" text NOT NULL DEFAULT '[]';
+            """),
+        new("20261122020000_Outbox", OutboxSchema.CreateTableSql),
+        new("20261204000000_GpuSettings", """
+            ALTER TABLE deployments ADD COLUMN "AllowCpuFallback" boolean NOT NULL DEFAULT false;
+            ALTER TABLE deployments ADD COLUMN "GpuOptionsJson" text NULL;
+            """),
+        new("20261204110000_ScoringScripts", """
+            ALTER TABLE deployments ADD COLUMN "Environment" varchar(300) NULL;
+            ALTER TABLE deployments ADD COLUMN "CodeModel" varchar(300) NULL;
+            ALTER TABLE deployments ADD COLUMN "EntryScript" varchar(512) NULL;
+            ALTER TABLE deployments ADD COLUMN "ScriptSchemaJson" text NULL;
+            """),
+    ],
+    ConformSql);
 
-    protected override void Down(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
-            DROP TABLE routing_state;
-            DROP TABLE deployment_logs;
-            DROP TABLE deploy_rule_firings;
-            DROP TABLE deploy_rules;
-            DROP TABLE deployments;
-            DROP TABLE endpoints;
-            """);
-    }
+    /// <summary>The differences between the hand-written schema and the baseline (the tests compare the two).</summary>
+    private const string ConformSql = """
+        -- PostgreSQL named the keys and foreign keys of the hand-written tables ("models_pkey"); EF names them its way.
+        ALTER TABLE deploy_rule_firings RENAME CONSTRAINT deploy_rule_firings_pkey TO "PK_deploy_rule_firings";
+        ALTER TABLE deploy_rules RENAME CONSTRAINT deploy_rules_pkey TO "PK_deploy_rules";
+        ALTER TABLE deployment_logs RENAME CONSTRAINT deployment_logs_pkey TO "PK_deployment_logs";
+        ALTER TABLE deployments RENAME CONSTRAINT deployments_pkey TO "PK_deployments";
+        ALTER TABLE endpoints RENAME CONSTRAINT endpoints_pkey TO "PK_endpoints";
+        ALTER TABLE outbox_messages RENAME CONSTRAINT outbox_messages_pkey TO pk_outbox_messages;
+        ALTER TABLE routing_state RENAME CONSTRAINT routing_state_pkey TO "PK_routing_state";
+        """;
 }

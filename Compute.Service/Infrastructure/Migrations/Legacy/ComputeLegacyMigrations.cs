@@ -1,16 +1,19 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
+using ServiceDefaults.Data;
+using ServiceDefaults.Messaging.Outbox;
 
-namespace Compute.Service.Infrastructure.Migrations;
+namespace Compute.Service.Infrastructure.Migrations.Legacy;
 
-/// <summary>Written by hand (no EF design-time package here); matches ComputeDbContext.OnModelCreating.</summary>
-[DbContext(typeof(ComputeDbContext))]
-[Migration("20261122000000_Initial")]
-public sealed class Initial : Migration
+/// <summary>
+/// The legacy upgrade path of computedb: the hand-written migrations this service had before its generated baseline
+/// (their SQL exactly as they ran it, in order), and what turns their result into the baseline's schema. Only a database
+/// whose __EFMigrationsHistory still holds these ids goes this way (ServiceDefaults' LegacyMigrationUpgrade); a new one
+/// gets the generated migrations alone. Never edit the steps: they are what existing databases ran.
+/// </summary>
+internal static class ComputeLegacyMigrations
 {
-    protected override void Up(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
+    public static readonly LegacyMigrationPath Path = new(
+    [
+        new("20261122000000_Initial", """
             CREATE TABLE compute_targets (
                 name               text PRIMARY KEY,
                 type               text NOT NULL,
@@ -68,11 +71,24 @@ public sealed class Initial : Migration
             -- The built-in target made of this machine's inference nodes: it always exists.
             INSERT INTO compute_targets (name, type, agent_count, provisioning_state, generation, created_at, updated_at)
             VALUES ('local', 'local', 0, 'Succeeded', 0, now(), now());
-            """);
-    }
+            """),
+        new("20261122010000_Outbox", OutboxSchema.CreateTableSql),
+    ],
+    ConformSql);
 
-    protected override void Down(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("DROP TABLE reservation_replicas; DROP TABLE reservations; DROP TABLE nodes; DROP TABLE compute_targets;");
-    }
+    /// <summary>The differences between the hand-written schema and the baseline (the tests compare the two).</summary>
+    private const string ConformSql = """
+        -- PostgreSQL named the keys and foreign keys of the hand-written tables ("models_pkey"); EF names them its way.
+        ALTER TABLE compute_targets RENAME CONSTRAINT compute_targets_pkey TO pk_compute_targets;
+        ALTER TABLE nodes RENAME CONSTRAINT nodes_pkey TO pk_nodes;
+        ALTER TABLE outbox_messages RENAME CONSTRAINT outbox_messages_pkey TO pk_outbox_messages;
+        ALTER TABLE reservation_replicas RENAME CONSTRAINT reservation_replicas_node_name_fkey TO fk_reservation_replicas_nodes_node_name;
+        ALTER TABLE reservation_replicas RENAME CONSTRAINT reservation_replicas_reservation_id_fkey TO fk_reservation_replicas_reservations_reservation_id;
+        ALTER TABLE reservation_replicas RENAME CONSTRAINT reservation_replicas_pkey TO pk_reservation_replicas;
+        ALTER TABLE reservations RENAME CONSTRAINT reservations_compute_name_fkey TO fk_reservations_compute_targets_compute_name;
+        ALTER TABLE reservations RENAME CONSTRAINT reservations_pkey TO pk_reservations;
+        -- EF writes a decimal default as 0.0.
+        ALTER TABLE nodes ALTER COLUMN in_use_cpu_cores SET DEFAULT 0.0;
+        ALTER TABLE nodes ALTER COLUMN in_use_memory_gb SET DEFAULT 0.0;
+        """;
 }
