@@ -58,6 +58,9 @@ public sealed class DeployOptions
     /// </summary>
     public bool RepairEnabled { get; set; } = true;
 
+    /// <summary>Whether deployments with <c>scale</c> are scaled by their load (off: they keep their instance count).</summary>
+    public bool AutoscaleEnabled { get; set; } = true;
+
     /// <summary>Wait before the first retry of a failed repair of a deployment; each further failure doubles it.</summary>
     [Range(0.1, 3600)] public double RepairBackoffSeconds { get; set; } = 2;
 

@@ -55,6 +55,7 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<PackageCache>();
         builder.Services.AddSingleton<RolloutOrchestrator>();
         builder.Services.AddSingleton<RepairQueue>();
+        builder.Services.AddSingleton<Autoscale.Autoscaler>();
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();

@@ -20,12 +20,14 @@ namespace Deploy.Service.Health;
 /// it asks each inference node which models it has ready (node.v1 ListModels, the control service the rollout loads
 /// through) and Compute which nodes still send heartbeats. <see cref="ReplicaHealth"/> decides what a round changes;
 /// a change is stored with a new routing version under the endpoint's lock (as a rollout's switch is), published as
-/// RoutingChanged (and DeploymentStateChanged when the state moves) and written to the deployment's log.
+/// RoutingChanged (and DeploymentStateChanged when the state moves) and written to the deployment's log. The same
+/// probes give each deployment's requests in flight, which the <see cref="Autoscale.Autoscaler"/> scales by.
 /// </summary>
 public sealed class ReplicaHealthWatcher(
     IServiceScopeFactory scopes,
     DeploymentLog log,
     RepairQueue repairs,
+    Autoscale.Autoscaler autoscaler,
     PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<ReplicaHealthWatcher> logger) : BackgroundService
@@ -107,6 +109,9 @@ public sealed class ReplicaHealthWatcher(
             // What the replicas lack is repaired once the rollout is done (a rollout in flight places its own replicas).
             if (options.Value.RepairEnabled && reasons.Count > 0 && d.Generation == d.RolledOutGeneration)
                 repairs.Request(d.Id, new RepairOrder(d.NodeModelName!, reload, lost, string.Join("; ", reasons)));
+            // The load the autoscaler goes by: requests queued and computing for the model on every replica that answered.
+            var load = replicas[d.Id].Sum(r => byAddress[r.GrpcAddress].Models?.GetValueOrDefault(d.NodeModelName!) is { } status ? status.Queued + status.InFlight : 0);
+            await autoscaler.ObserveAsync(d, load, now, ct);
         }
         foreach (var stale in _failures.Keys.Where(k => !seen.Contains(k)).ToList()) _failures.Remove(stale);
     }
