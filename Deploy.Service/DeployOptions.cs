@@ -89,7 +89,7 @@ public sealed class DeployOptions
     /// <summary>How long a rollout waits for the Deployment's pods to be ready before the deployment is Unhealthy.</summary>
     [Range(1, 7200)] public double KubernetesRolloutTimeoutSeconds { get; set; } = 600;
 
-    /// <summary>How often the Deployment's status is read while waiting.</summary>
+    /// <summary>While waiting for a Deployment's pods: how long after a watch broke off it is read and watched again.</summary>
     [Range(0.05, 60)] public double KubernetesPollSeconds { get; set; } = 2;
 
     /// <summary>Timeout of one call to an API server.</summary>

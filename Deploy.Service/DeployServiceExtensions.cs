@@ -62,8 +62,7 @@ public static class DeployServiceExtensions
         builder.Services.AddTransient<PlatformCredentialHandler>();
         builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddHttpMessageHandler<PlatformCredentialHandler>();
         builder.Services.AddSingleton<KubernetesRollout>();
-        builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
-            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));
+        builder.Services.AddSingleton<KubernetesApiClient>();
         builder.Services.AddServiceGrpcClient<RegistryClient>("registry");
         builder.Services.AddServiceGrpcClient<ComputeClient>("compute");
         return builder;
