@@ -36,7 +36,13 @@ public static class DeployServiceExtensions
     public static IHostApplicationBuilder AddDeployControlPlane(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<DeployDbContext>("deploydb");
-        builder.AddServiceBus(bus => bus.AddConsumer<ModelRegisteredConsumer>());
+        builder.AddServiceBus(bus =>
+        {
+            bus.AddConsumer<ModelRegisteredConsumer>();
+            // Compute's node events wake the reconciler instead of waiting for its next round.
+            bus.AddConsumer<Reconcile.NodeRegisteredConsumer>();
+            bus.AddConsumer<Reconcile.NodeLostConsumer>();
+        });
         builder.AddOutbox<DeployDbContext>(events => events.Add<RoutingChanged>().Add<DeploymentStateChanged>());
         builder.Services.AddScoped<EndpointCommands>();
         builder.Services.AddScoped<DeploymentCommands>();
@@ -56,6 +62,7 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<RolloutOrchestrator>();
         builder.Services.AddSingleton<RepairQueue>();
         builder.Services.AddSingleton<Autoscale.Autoscaler>();
+        builder.Services.AddSingleton<Reconcile.NodeCleanup>();
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();

@@ -104,6 +104,12 @@ public sealed class Autoscaler(IServiceScopeFactory scopes, RolloutQueue queue, 
         }
     }
 
+    /// <summary>Whether a scale of the deployment is pending or running (it may be loading on a node right now).</summary>
+    public bool IsBusy(Guid deploymentId)
+    {
+        lock (_gate) return _pending.Contains(deploymentId) || _inFlight.Contains(deploymentId);
+    }
+
     /// <summary>A deployment deleted or rolled out anew: its window, pending scale and backoff no longer apply.</summary>
     public void Forget(Guid deploymentId)
     {

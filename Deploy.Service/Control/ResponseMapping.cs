@@ -39,8 +39,12 @@ public sealed class ResponseMapping(IOptions<DeployOptions> options)
     {
         var scale = ScaleOf(d);
         var desired = DesiredInstances(d);
-        // A kubernetes Service counts as ready as a whole (Kubernetes' readiness probes keep unready pods out of it).
-        var ready = d.NodeModelName is null ? 0 : ReplicaHealth.Routed(d).Sum(r => r.Instances);
+        var routed = d.NodeModelName is null ? [] : ReplicaHealth.Routed(d);
+        // A kubernetes Service stands for all its pods: the rollout waited for them to be ready, and Kubernetes'
+        // readiness probes keep unready ones out of it since.
+        var ready = routed.Any(Kubernetes.KubernetesManifests.IsKubernetesReplica)
+            ? (d.State == DeploymentStates.Healthy ? desired : 0)
+            : routed.Sum(r => r.Instances);
         return new InstancesResponse(desired, ready, scale?.MinInstances ?? d.InstanceCount, scale?.MaxInstances ?? d.InstanceCount);
     }
 

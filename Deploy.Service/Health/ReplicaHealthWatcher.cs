@@ -34,15 +34,25 @@ public sealed class ReplicaHealthWatcher(
 {
     // (deployment, node-local model name, node) → failed probes in a row. Only the watcher's loop touches it.
     private readonly Dictionary<(Guid, string, string), int> _failures = new();
+    // Released by Wake: a round runs now instead of at the end of the interval.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Runs the next round at once (Compute announced a node registered or lost).</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { /* a round is already due */ }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.HealthCheckSeconds <= 0) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HealthCheckSeconds));
+        var interval = TimeSpan.FromSeconds(options.Value.HealthCheckSeconds);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await _wake.WaitAsync(interval, stoppingToken);
                 try
                 {
                     await CheckOnceAsync(stoppingToken);
@@ -97,6 +107,8 @@ public sealed class ReplicaHealthWatcher(
                 var key = (d.Id, d.NodeModelName!, replica.NodeName);
                 seen.Add(key);
                 var count = failure is null ? 0 : _failures.GetValueOrDefault(key) + 1;
+                // Compute's verdict that the node is lost already stands for several missed heartbeats: act on it now.
+                if (loss == ReplicaLoss.NodeLost) count = Math.Max(count, options.Value.HealthFailureThreshold);
                 if (count == 0) _failures.Remove(key);
                 else _failures[key] = count;
                 round[replica.NodeName] = new ReplicaProbe(failure, count);
