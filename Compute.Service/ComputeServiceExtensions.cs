@@ -28,6 +28,8 @@ public static class ComputeServiceExtensions
         builder.Services.AddScoped<KubernetesCredentialsReader>();
         builder.Services.AddScoped<NodeRegistry>();
         builder.Services.AddSingleton<ComputeEvents>();
+        // Node registered / lost on the bus, for Deploy's reconciler.
+        builder.Services.AddHostedService<Nodes.NodeLeaseWatcher>();
 
         builder.Services.AddSingleton<ProvisioningSignal>();
         builder.Services.AddSingleton<ApiServerProbe>();

@@ -12,7 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<ComputeDbContext>("computedb");
 builder.AddServiceBus();
-builder.AddOutbox<ComputeDbContext>(events => events.Add<ComputeTargetChanged>());
+builder.AddOutbox<ComputeDbContext>(events => events.Add<ComputeTargetChanged>().Add<NodeRegistered>().Add<NodeLost>());
 builder.AddComputeServices();
 builder.AddComputeGrpc();
 

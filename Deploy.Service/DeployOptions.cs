@@ -58,6 +58,9 @@ public sealed class DeployOptions
     /// </summary>
     public bool RepairEnabled { get; set; } = true;
 
+    /// <summary>Whether deployments with <c>scale</c> are scaled by their load (off: they keep their instance count).</summary>
+    public bool AutoscaleEnabled { get; set; } = true;
+
     /// <summary>Wait before the first retry of a failed repair of a deployment; each further failure doubles it.</summary>
     [Range(0.1, 3600)] public double RepairBackoffSeconds { get; set; } = 2;
 
@@ -86,7 +89,7 @@ public sealed class DeployOptions
     /// <summary>How long a rollout waits for the Deployment's pods to be ready before the deployment is Unhealthy.</summary>
     [Range(1, 7200)] public double KubernetesRolloutTimeoutSeconds { get; set; } = 600;
 
-    /// <summary>How often the Deployment's status is read while waiting.</summary>
+    /// <summary>While waiting for a Deployment's pods: how long after a watch broke off it is read and watched again.</summary>
     [Range(0.05, 60)] public double KubernetesPollSeconds { get; set; } = 2;
 
     /// <summary>Timeout of one call to an API server.</summary>

@@ -36,7 +36,13 @@ public static class DeployServiceExtensions
     public static IHostApplicationBuilder AddDeployControlPlane(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase<DeployDbContext>("deploydb", DeployDbContext.Naming);
-        builder.AddServiceBus(bus => bus.AddConsumer<ModelRegisteredConsumer>());
+        builder.AddServiceBus(bus =>
+        {
+            bus.AddConsumer<ModelRegisteredConsumer>();
+            // Compute's node events wake the reconciler instead of waiting for its next round.
+            bus.AddConsumer<Reconcile.NodeRegisteredConsumer>();
+            bus.AddConsumer<Reconcile.NodeLostConsumer>();
+        });
         builder.AddOutbox<DeployDbContext>(events => events.Add<RoutingChanged>().Add<DeploymentStateChanged>());
         builder.Services.AddScoped<EndpointCommands>();
         builder.Services.AddScoped<DeploymentCommands>();
@@ -55,14 +61,15 @@ public static class DeployServiceExtensions
         builder.Services.AddSingleton<PackageCache>();
         builder.Services.AddSingleton<RolloutOrchestrator>();
         builder.Services.AddSingleton<RepairQueue>();
+        builder.Services.AddSingleton<Autoscale.Autoscaler>();
+        builder.Services.AddSingleton<Reconcile.NodeCleanup>();
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();
         builder.Services.AddTransient<PlatformCredentialHandler>();
         builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddHttpMessageHandler<PlatformCredentialHandler>();
         builder.Services.AddSingleton<KubernetesRollout>();
-        builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
-            http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));
+        builder.Services.AddSingleton<KubernetesApiClient>();
         builder.Services.AddServiceGrpcClient<RegistryClient>("registry");
         builder.Services.AddServiceGrpcClient<ComputeClient>("compute");
         return builder;

@@ -28,7 +28,18 @@ public sealed record DeploymentRequest(
     // ("name:version", framework custom) and the entry script inside it.
     string? Environment = null,
     string? CodeModel = null,
-    string? EntryScript = null);
+    string? EntryScript = null,
+    // Autoscaling: instanceCount is the start, the platform keeps the live count within min..max by the load.
+    ScaleRequest? Scale = null);
+
+/// <summary>A deployment's autoscaling as the body gives it (every field optional but maxInstances; numbers as double to name wrong ones).</summary>
+public sealed record ScaleRequest(double? MinInstances, double? MaxInstances, double? TargetConcurrentRequests, double? ScaleDownDelaySeconds);
+
+/// <summary>The live instance count: what the autoscaler (or instanceCount) asks for, how many serve now, and the bounds.</summary>
+public sealed record InstancesResponse(int Desired, int Ready, int Min, int Max);
+
+/// <summary>The last change of the desired instance count: when, from, to and why.</summary>
+public sealed record ScalingResponse(DateTimeOffset At, int From, int To, string Reason);
 
 /// <summary>ONNX Runtime's GPU provider settings for a deployment with gpus &gt; 0 (CUDA provider options).</summary>
 public sealed record GpuOptionsRequest(string? ExecutionProvider, string? ArenaExtendStrategy, double? MemoryLimitGb, bool? CopyInSeparateStream);
@@ -54,8 +65,11 @@ public sealed record EndpointResponse(
 
 public sealed record BatchingResponse(int MaxBatchSize, long MaxQueueDelayMicroseconds);
 
-/// <summary>A replica, with the runtime its node reported when it loaded the model (null for Kubernetes pods and older rows).</summary>
-public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress, RuntimeResponse? Runtime = null);
+/// <summary>
+/// A replica, with the runtime its node reported when it loaded the model (null for Kubernetes pods and older rows) and
+/// how many of the deployment's instances it holds (instances on one node share one loaded model).
+/// </summary>
+public sealed record ReplicaResponse(string NodeName, string HttpAddress, string GrpcAddress, RuntimeResponse? Runtime = null, int Instances = 1);
 
 /// <summary>What a node runs the model on, read from its loaded ONNX Runtime: version, execution provider, and why a GPU was not used.</summary>
 public sealed record RuntimeResponse(string Name, string Version, string ExecutionProvider, string? FallbackReason);
@@ -101,7 +115,10 @@ public sealed record DeploymentResponse(
     DateTimeOffset UpdatedAt,
     string? Environment = null,
     string? CodeModel = null,
-    string? EntryScript = null);
+    string? EntryScript = null,
+    ScaleSettings? Scale = null,
+    InstancesResponse? Instances = null,
+    ScalingResponse? LastScaling = null);
 
 public sealed record DeployRuleFiringResponse(int ModelVersion, string Outcome, string? Detail, DateTimeOffset FiredAt);
 

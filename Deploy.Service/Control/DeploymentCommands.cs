@@ -57,6 +57,9 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
                 deployment.Model = spec.Model;
                 deployment.Compute = spec.Compute;
                 deployment.InstanceCount = spec.InstanceCount;
+                // A new generation starts from instanceCount; the autoscaler moves it within scale's bounds.
+                deployment.DesiredInstances = spec.InstanceCount;
+                deployment.ScaleJson = spec.Scale is null ? null : JsonText.Write(spec.Scale);
                 deployment.CpuCores = spec.CpuCores;
                 deployment.MemoryGb = spec.MemoryGb;
                 deployment.Gpus = spec.Gpus;
@@ -89,7 +92,9 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
         {
             await log.WriteAsync(endpointName, name, "info",
                 $"{(result.Created ? "Created" : "Updated")}: model {spec.Model}, compute {spec.Compute}, {spec.InstanceCount} instance(s) of " +
-                $"{spec.CpuCores} cores / {spec.MemoryGb} GB / {spec.Gpus} GPU(s); rollout queued", cancellationToken);
+                $"{spec.CpuCores} cores / {spec.MemoryGb} GB / {spec.Gpus} GPU(s)" +
+                (spec.Scale is { } scale ? $", autoscaled within {scale.MinInstances}..{scale.MaxInstances} at {scale.TargetConcurrentRequests:0.##} request(s) in flight per instance" : "") +
+                "; rollout queued", cancellationToken);
             rollouts.Enqueue(id);
         }
         events.Committed();
@@ -163,5 +168,5 @@ public sealed class DeploymentCommands(DeployDbContext db, RoutingEvents events,
 
     private static DeploymentSpec Describe(DeploymentEntity d) =>
         new(d.Model, d.Compute, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.AllowCpuFallback, ResponseMapping.GpuOptionsOf(d),
-            ResponseMapping.ScriptOf(d));
+            ResponseMapping.ScriptOf(d), ResponseMapping.ScaleOf(d));
 }

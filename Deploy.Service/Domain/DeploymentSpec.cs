@@ -14,7 +14,8 @@ public sealed record DeploymentSpec(
     long MaxQueueDelayMicroseconds,
     bool AllowCpuFallback = false,
     GpuOptions? GpuOptions = null,
-    ScoringScript? Script = null)
+    ScoringScript? Script = null,
+    ScaleSettings? Scale = null)
 {
     public const int MaxInstances = 64;
     public const int DefaultMaxBatchSize = 1;
@@ -60,11 +61,12 @@ public sealed record DeploymentSpec(
 
         var gpuOptions = ValidateGpuOptions(request.GpuOptions, gpus, Fail);
         var script = ScoringScript.Validate(request, Fail);
+        var scale = ScaleSettings.Validate(request.Scale, instances, Fail);
 
         // trafficPercentile is checked by TrafficRules, which names the traffic rule it breaks.
 
         spec = errors.Count == 0
-            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false, gpuOptions, script)
+            ? new DeploymentSpec(model!, compute, (int)instances, cores, memory, (int)gpus, (int)batch, (long)delay, request.AllowCpuFallback ?? false, gpuOptions, script, scale)
             : null;
         return errors;
     }

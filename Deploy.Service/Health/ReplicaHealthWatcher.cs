@@ -20,27 +20,39 @@ namespace Deploy.Service.Health;
 /// it asks each inference node which models it has ready (node.v1 ListModels, the control service the rollout loads
 /// through) and Compute which nodes still send heartbeats. <see cref="ReplicaHealth"/> decides what a round changes;
 /// a change is stored with a new routing version under the endpoint's lock (as a rollout's switch is), published as
-/// RoutingChanged (and DeploymentStateChanged when the state moves) and written to the deployment's log.
+/// RoutingChanged (and DeploymentStateChanged when the state moves) and written to the deployment's log. The same
+/// probes give each deployment's requests in flight, which the <see cref="Autoscale.Autoscaler"/> scales by.
 /// </summary>
 public sealed class ReplicaHealthWatcher(
     IServiceScopeFactory scopes,
     DeploymentLog log,
     RepairQueue repairs,
+    Autoscale.Autoscaler autoscaler,
     PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<ReplicaHealthWatcher> logger) : BackgroundService
 {
     // (deployment, node-local model name, node) → failed probes in a row. Only the watcher's loop touches it.
     private readonly Dictionary<(Guid, string, string), int> _failures = new();
+    // Released by Wake: a round runs now instead of at the end of the interval.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Runs the next round at once (Compute announced a node registered or lost).</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { /* a round is already due */ }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.HealthCheckSeconds <= 0) return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HealthCheckSeconds));
+        var interval = TimeSpan.FromSeconds(options.Value.HealthCheckSeconds);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await _wake.WaitAsync(interval, stoppingToken);
                 try
                 {
                     await CheckOnceAsync(stoppingToken);
@@ -95,6 +107,8 @@ public sealed class ReplicaHealthWatcher(
                 var key = (d.Id, d.NodeModelName!, replica.NodeName);
                 seen.Add(key);
                 var count = failure is null ? 0 : _failures.GetValueOrDefault(key) + 1;
+                // Compute's verdict that the node is lost already stands for several missed heartbeats: act on it now.
+                if (loss == ReplicaLoss.NodeLost) count = Math.Max(count, options.Value.HealthFailureThreshold);
                 if (count == 0) _failures.Remove(key);
                 else _failures[key] = count;
                 round[replica.NodeName] = new ReplicaProbe(failure, count);
@@ -107,6 +121,9 @@ public sealed class ReplicaHealthWatcher(
             // What the replicas lack is repaired once the rollout is done (a rollout in flight places its own replicas).
             if (options.Value.RepairEnabled && reasons.Count > 0 && d.Generation == d.RolledOutGeneration)
                 repairs.Request(d.Id, new RepairOrder(d.NodeModelName!, reload, lost, string.Join("; ", reasons)));
+            // The load the autoscaler goes by: requests queued and computing for the model on every replica that answered.
+            var load = replicas[d.Id].Sum(r => byAddress[r.GrpcAddress].Models?.GetValueOrDefault(d.NodeModelName!) is { } status ? status.Queued + status.InFlight : 0);
+            await autoscaler.ObserveAsync(d, load, now, ct);
         }
         foreach (var stale in _failures.Keys.Where(k => !seen.Contains(k)).ToList()) _failures.Remove(stale);
     }

@@ -46,6 +46,8 @@ public sealed class DeploymentEntity
     public string? EntryScript { get; set; }
     /// <summary>The serving script's inference_schema samples as its node reported them (JSON), for the endpoint's OpenAPI.</summary>
     public string? ScriptSchemaJson { get; set; }
+    /// <summary>JSON of <see cref="Domain.ScaleSettings"/>, or null when the instance count is fixed.</summary>
+    public string? ScaleJson { get; set; }
     public int MaxBatchSize { get; set; }
     public long MaxQueueDelayMicroseconds { get; set; }
     public bool ForceRebuild { get; set; }
@@ -63,6 +65,11 @@ public sealed class DeploymentEntity
     public string InputsJson { get; set; } = "[]";
     public string OutputsJson { get; set; } = "[]";
     public string? ReservationId { get; set; }
+
+    // Autoscaling: the live instance count the reservation and replicas are brought to (0: instanceCount, older rows),
+    // and the last change of it (JSON of ScalingResponse).
+    public int DesiredInstances { get; set; }
+    public string? LastScalingJson { get; set; }
 
     /// <summary>
     /// Replicas of <see cref="ReplicasJson"/> the health watcher took out of routing (JSON list of

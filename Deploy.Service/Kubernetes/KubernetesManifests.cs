@@ -22,7 +22,9 @@ public sealed record KubernetesWorkload(
     double MemoryGb,
     int Gpus,
     int MaxBatchSize,
-    long MaxQueueDelayMicroseconds);
+    long MaxQueueDelayMicroseconds,
+    // The autoscaler's floor when the deployment has scale (Replicas is then the start); null: Replicas.
+    int? MinReplicas = null);
 
 /// <summary>Settings shared by every rendered workload (from <see cref="DeployOptions"/>).</summary>
 public sealed record KubernetesRenderSettings(string Image, int HttpPort, int GrpcPort, int CpuTargetPercent);
@@ -108,6 +110,7 @@ public static class KubernetesManifests
     {
         var name = NameFor(w.Endpoint, w.Deployment);
         var replicas = Math.Max(1, w.Replicas);
+        var minReplicas = Math.Clamp(w.MinReplicas ?? replicas, 1, replicas);
         var maxReplicas = Math.Max(replicas, w.MaxReplicas);
 
         JsonObject Selector() => new()
@@ -248,7 +251,7 @@ public static class KubernetesManifests
             ["spec"] = new JsonObject
             {
                 ["scaleTargetRef"] = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "Deployment", ["name"] = name },
-                ["minReplicas"] = replicas,
+                ["minReplicas"] = minReplicas,
                 ["maxReplicas"] = maxReplicas,
                 ["metrics"] = new JsonArray
                 {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Contracts.Registry.V1;
 using Microsoft.Extensions.Options;
 using ServiceDefaults.Security;
@@ -34,43 +35,62 @@ public sealed class KubernetesRollout(
     /// </summary>
     public async Task ApplyAsync(ClusterConnection connection, KubernetesObjects objects, CancellationToken ct)
     {
-        await api.ApplyAsync(connection, KubernetesManifests.SecretPath(objects.Namespace, KubernetesManifests.CredentialSecret),
-            KubernetesManifests.CredentialSecretObject(objects.Namespace, credential.Key), ct);
-        await api.ApplyAsync(connection, objects.DeploymentPath, objects.Deployment, ct);
-        await api.ApplyAsync(connection, objects.ServicePath, objects.Service, ct);
-        await api.ApplyAsync(connection, objects.AutoscalerPath, objects.Autoscaler, ct);
+        await api.ApplyAsync(connection, KubernetesManifests.CredentialSecretObject(objects.Namespace, credential.Key), ct);
+        await api.ApplyAsync(connection, objects.Deployment, ct);
+        await api.ApplyAsync(connection, objects.Service, ct);
+        await api.ApplyAsync(connection, objects.Autoscaler, ct);
     }
 
     /// <summary>
-    /// Polls the Deployment until <c>status.observedGeneration ≥ metadata.generation</c> and
-    /// <c>status.readyReplicas ≥ replicas</c>, for at most <see cref="DeployOptions.KubernetesRolloutTimeoutSeconds"/>.
+    /// Reads the Deployment, then watches it until <c>status.observedGeneration ≥ metadata.generation</c> and its
+    /// replicas of the applied template are ready (<see cref="DeploymentStatus.IsReady"/>), for at most
+    /// <see cref="DeployOptions.KubernetesRolloutTimeoutSeconds"/>. A watch the server or a proxy ends is read and
+    /// opened again after <see cref="DeployOptions.KubernetesPollSeconds"/>.
     /// </summary>
     public async Task<DeploymentStatus> WaitUntilReadyAsync(ClusterConnection connection, KubernetesObjects objects, CancellationToken ct)
     {
         var timeout = TimeSpan.FromSeconds(options.Value.KubernetesRolloutTimeoutSeconds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
         var started = TimeProvider.System.GetTimestamp();
         DeploymentStatus? last = null;
-        while (true)
+        try
         {
-            last = await api.GetDeploymentStatusAsync(connection, objects.Name, ct)
-                ?? throw new KubernetesApiException(System.Net.HttpStatusCode.NotFound, $"Deployment {objects.Name} disappeared from namespace {objects.Namespace}");
-            if (last.IsReady(objects.Replicas)) return last;
-            if (TimeProvider.System.GetElapsedTime(started) >= timeout)
-                throw new KubernetesRolloutTimeoutException(
-                    $"Deployment {objects.Name} did not become ready within {timeout.TotalSeconds:0.#} s: " +
-                    $"{last.ReadyReplicas} of {objects.Replicas} replica(s) ready, observed generation {last.ObservedGeneration} of {last.Generation}" +
-                    (last.Condition is null ? "" : $" ({last.Condition})"));
-            await Task.Delay(TimeSpan.FromSeconds(options.Value.KubernetesPollSeconds), ct);
+            while (true)
+            {
+                var read = await api.ReadDeploymentAsync(connection, objects.Name, deadline.Token) ?? throw Disappeared(objects);
+                last = read.Status;
+                if (last.IsReady(objects.Replicas)) return last;
+                try
+                {
+                    await foreach (var changed in api.WatchDeploymentAsync(connection, objects.Name, read.ResourceVersion,
+                        timeout - TimeProvider.System.GetElapsedTime(started), deadline.Token))
+                    {
+                        last = changed ?? throw Disappeared(objects);
+                        if (last.IsReady(objects.Replicas)) return last;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or k8s.Autorest.HttpOperationException
+                    or KubernetesApiException { Status: not System.Net.HttpStatusCode.NotFound }
+                    && !deadline.IsCancellationRequested)
+                {
+                    // The watch broke off (connection reset, a proxy's timeout, an expired resourceVersion): read again.
+                }
+                await Task.Delay(TimeSpan.FromSeconds(options.Value.KubernetesPollSeconds), deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new KubernetesRolloutTimeoutException(
+                $"Deployment {objects.Name} did not become ready within {timeout.TotalSeconds:0.#} s: " +
+                $"{last?.ReadyReplicas ?? 0} of {objects.Replicas} replica(s) ready, observed generation {last?.ObservedGeneration ?? 0} of {last?.Generation ?? 0}" +
+                (last?.Condition is null ? "" : $" ({last.Condition})"));
         }
     }
 
+    private static KubernetesApiException Disappeared(KubernetesObjects objects) =>
+        new(System.Net.HttpStatusCode.NotFound, $"Deployment {objects.Name} disappeared from namespace {objects.Namespace}");
+
     /// <summary>Deletes the autoscaler, Service and Deployment; ones already gone are fine. Returns how many existed.</summary>
-    public async Task<int> DeleteAsync(ClusterConnection connection, string name, CancellationToken ct)
-    {
-        var deleted = 0;
-        if (await api.DeleteAsync(connection, KubernetesManifests.AutoscalerPath(connection.Namespace, name), ct)) deleted++;
-        if (await api.DeleteAsync(connection, KubernetesManifests.ServicePath(connection.Namespace, name), ct)) deleted++;
-        if (await api.DeleteAsync(connection, KubernetesManifests.DeploymentPath(connection.Namespace, name), ct)) deleted++;
-        return deleted;
-    }
+    public Task<int> DeleteAsync(ClusterConnection connection, string name, CancellationToken ct) => api.DeleteAllAsync(connection, name, ct);
 }

@@ -72,6 +72,12 @@ public sealed class RepairQueue(RolloutQueue queue, IOptions<DeployOptions> opti
         }
     }
 
+    /// <summary>Whether a repair of the deployment is pending or running (it may be loading on a node right now).</summary>
+    public bool IsBusy(Guid deploymentId)
+    {
+        lock (_gate) return _pending.ContainsKey(deploymentId) || _inFlight.Contains(deploymentId);
+    }
+
     /// <summary>A deployment deleted or rolled out anew: what was asked for it no longer applies.</summary>
     public void Forget(Guid deploymentId)
     {

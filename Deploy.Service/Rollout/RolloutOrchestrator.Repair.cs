@@ -52,7 +52,7 @@ public sealed partial class RolloutOrchestrator
             var all = JsonText.Read<List<ReplicaResponse>>(d.ReplicasJson);
             var replicas = all.Where(r => order.ReloadOn.Contains(r.NodeName)).ToList();
             // The reservation's split per node is not kept with the replicas: share the instances out evenly.
-            script = script is null ? null : script with { Workers = (int)Math.Ceiling(d.InstanceCount / (double)Math.Max(1, all.Count)) };
+            script = script is null ? null : script with { Workers = (int)Math.Ceiling(ResponseMapping.DesiredInstances(d) / (double)Math.Max(1, all.Count)) };
             foreach (var replica in replicas)
             {
                 var placement = new Placement { NodeName = replica.NodeName, HttpAddress = replica.HttpAddress, GrpcAddress = replica.GrpcAddress };
@@ -82,7 +82,7 @@ public sealed partial class RolloutOrchestrator
         var reservationId = $"{d.EndpointName}/{d.Name}/g{d.Generation}/{suffix}";
         var loaded = new List<Placement>();
         ReserveResponse? reservation = null;
-        await Log(d, "info", $"Repair: {order.Reason}; placing {d.InstanceCount} instance(s) anew on live nodes of compute '{d.Compute}'", ct);
+        await Log(d, "info", $"Repair: {order.Reason}; placing {ResponseMapping.DesiredInstances(d)} instance(s) anew on live nodes of compute '{d.Compute}'", ct);
         await using var scope = scopes.CreateAsyncScope();
         try
         {
@@ -90,7 +90,7 @@ public sealed partial class RolloutOrchestrator
             var compute = Client<ComputeClient>(scope, "compute");
             var request = new ReserveRequest
             {
-                ReservationId = reservationId, Compute = d.Compute, Instances = d.InstanceCount,
+                ReservationId = reservationId, Compute = d.Compute, Instances = ResponseMapping.DesiredInstances(d),
                 CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = ServedGpus(d),
             };
             try
@@ -107,7 +107,7 @@ public sealed partial class RolloutOrchestrator
             }
             if (reservation.Placements.Count == 0) throw new RolloutFailure(DeploymentStates.Failed, $"compute '{d.Compute}' placed no replicas");
             var placements = reservation.Placements.DistinctBy(p => p.NodeName).ToList();
-            await Log(d, "info", $"Reserved {d.InstanceCount} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
+            await Log(d, "info", $"Reserved {ResponseMapping.DesiredInstances(d)} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
 
             IReadOnlyList<TensorResponse> tensorsIn = JsonText.Read<List<TensorResponse>>(d.InputsJson);
             IReadOnlyList<TensorResponse> tensorsOut = JsonText.Read<List<TensorResponse>>(d.OutputsJson);
@@ -125,7 +125,8 @@ public sealed partial class RolloutOrchestrator
                 var runtime = response.Model?.Runtime is { } r
                     ? new RuntimeResponse(r.Name, r.Version, r.ExecutionProvider, string.IsNullOrEmpty(r.FallbackReason) ? before.FirstOrDefault()?.Runtime?.FallbackReason : r.FallbackReason)
                     : null;
-                replicas.Add(new ReplicaResponse(placement.NodeName, placement.HttpAddress, placement.GrpcAddress, runtime));
+                replicas.Add(new ReplicaResponse(placement.NodeName, placement.HttpAddress, placement.GrpcAddress, runtime,
+                    reservation.Placements.Count(p => p.NodeName == placement.NodeName)));
             }
 
             var previous = await SwitchAsync(d, d.Generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct);
@@ -166,7 +167,7 @@ public sealed partial class RolloutOrchestrator
             ModelReference.TryParse(script.CodeModel, out var codeReference);
             var code = await Step(d, "resolve code", () => registry.ResolveModelAsync(codeReference.Name, codeReference.Version, ct));
             var scriptPackage = await Step(d, "package", () => packages.GetOrBuildScriptAsync(model, code, environment, script.EntryScript, false, registry, ct));
-            return (model, scriptPackage, new ScriptLoad(script, environment, scriptPackage, d.InstanceCount));
+            return (model, scriptPackage, new ScriptLoad(script, environment, scriptPackage, ResponseMapping.DesiredInstances(d)));
         }
         var inputs = packages.KeyInputs(model, d.MaxBatchSize, d.MaxQueueDelayMicroseconds, d.Gpus);
         var package = await Step(d, "package", () => packages.GetOrBuildAsync(model, inputs, false, registry, ct));

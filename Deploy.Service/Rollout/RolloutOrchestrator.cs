@@ -32,6 +32,7 @@ public sealed partial class RolloutOrchestrator(
     IHttpClientFactory httpClients,
     KubernetesRollout kubernetes,
     RepairQueue repairs,
+    Autoscale.Autoscaler autoscaler,
     PlatformCredential credential,
     IOptions<DeployOptions> options,
     ILogger<RolloutOrchestrator> logger)
@@ -47,11 +48,19 @@ public sealed partial class RolloutOrchestrator(
             deployment = await db.Deployments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deploymentId, cancellationToken);
         }
         if (deployment is null || deployment.State == DeploymentStates.Deleting || deployment.Generation != deployment.RolledOutGeneration)
+        {
             repairs.Forget(deploymentId);
+            autoscaler.Forget(deploymentId);
+        }
         if (deployment is null) return;
         if (deployment.State == DeploymentStates.Deleting) await TearDownAsync(deployment, cancellationToken);
         else if (deployment.Generation != deployment.RolledOutGeneration) await RollOutAsync(deployment, cancellationToken);
-        else if (repairs.Take(deploymentId) is { } repair) await RepairAsync(deployment, repair, cancellationToken);
+        else
+        {
+            // A repair first (it may place every instance anew, at the desired count); then a scale that is still due.
+            if (repairs.Take(deploymentId) is { } repair) await RepairAsync(deployment, repair, cancellationToken);
+            if (autoscaler.Take(deploymentId)) await ScaleAsync(deploymentId, cancellationToken);
+        }
     }
 
     private sealed class RolloutFailure(string state, string message) : Exception(message)
@@ -117,7 +126,7 @@ public sealed partial class RolloutOrchestrator(
             string? cpuFallbackReason = null;
             ReserveRequest Reservation(int withGpus) => new()
             {
-                ReservationId = reservationId, Compute = d.Compute, Instances = d.InstanceCount,
+                ReservationId = reservationId, Compute = d.Compute, Instances = ResponseMapping.DesiredInstances(d),
                 CpuCores = d.CpuCores, MemoryGb = d.MemoryGb, Gpus = withGpus,
             };
             if (gpus > 0 && d.AllowCpuFallback)
@@ -153,7 +162,7 @@ public sealed partial class RolloutOrchestrator(
             }
             // Several instances on one node share one loaded session (the node batches for them): load once per node.
             var placements = reservation.Placements.DistinctBy(p => p.NodeName).ToList();
-            await Log(d, "info", $"Reserved {d.InstanceCount} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
+            await Log(d, "info", $"Reserved {ResponseMapping.DesiredInstances(d)} instance(s) on {string.Join(", ", reservation.Placements.Select(p => p.NodeName))} ({reservationId})", ct);
             await Transition(d, generation, DeploymentStates.Transitioning, null, ct);
 
             // 4. Load and warm up, one replica at a time.
@@ -187,7 +196,8 @@ public sealed partial class RolloutOrchestrator(
             }
 
             // 5. Switch routing in one step, unless the deployment changed or went away meanwhile.
-            var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress, runtimes.GetValueOrDefault(p.NodeName))).ToList();
+            var replicas = placements.Select(p => new ReplicaResponse(p.NodeName, p.HttpAddress, p.GrpcAddress, runtimes.GetValueOrDefault(p.NodeName),
+                reservation.Placements.Count(x => x.NodeName == p.NodeName))).ToList();
             var previous = await SwitchAsync(d, generation, nodeModelName, reservationId, model.Id, replicas, tensorsIn, tensorsOut, package, ct, scriptSchema);
             if (previous is null)
             {
@@ -223,13 +233,16 @@ public sealed partial class RolloutOrchestrator(
         PackageResult package, ClusterConnection connection, Action applying, Stopwatch stopwatch, CancellationToken ct)
     {
         var servedName = KubernetesModelName(d);
+        // With scale, the HorizontalPodAutoscaler gets its bounds (instanceCount is the Deployment's start); without, min = max.
+        var scale = ResponseMapping.ScaleOf(d);
         string modelUrl;
         try { modelUrl = kubernetes.ModelUrl(model); }
         catch (InvalidOperationException ex) { throw new RolloutFailure(DeploymentStates.Failed, ex.Message); }
         var objects = KubernetesManifests.Render(new KubernetesWorkload(
             d.EndpointName, d.Name, connection.Namespace, servedName, model.Id, package.Key, modelUrl,
             model.Files.FirstOrDefault(f => f.Path == model.ModelFile)?.Sha256 ?? "",
-            d.InstanceCount, d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds), kubernetes.Settings);
+            d.InstanceCount, scale?.MaxInstances ?? d.InstanceCount, d.CpuCores, d.MemoryGb, d.Gpus, d.MaxBatchSize, d.MaxQueueDelayMicroseconds,
+            scale?.MinInstances), kubernetes.Settings);
 
         await Log(d, "info", $"Applying Deployment, Service and HorizontalPodAutoscaler {objects.Name} ({kubernetes.Settings.Image}, {objects.Replicas} replica(s)) to {connection}", ct);
         applying();

@@ -59,7 +59,14 @@ public sealed record DeploymentSpec
     public bool? ForceRebuild { get; init; }
 }
 
-public sealed record Replica(string NodeName, string HttpAddress, string GrpcAddress, DeploymentRuntime? Runtime = null);
+/// <summary>A replica; <see cref="Instances"/> is how many of the deployment's instances its node holds.</summary>
+public sealed record Replica(string NodeName, string HttpAddress, string GrpcAddress, DeploymentRuntime? Runtime = null, int Instances = 1);
+
+/// <summary>The live instance count: what the autoscaler (or instanceCount) asks for, how many serve now, and the bounds.</summary>
+public sealed record DeploymentInstances(int Desired, int Ready, int Min, int Max);
+
+/// <summary>The last change of an autoscaled deployment's desired instance count.</summary>
+public sealed record Scaling(DateTimeOffset At, int From, int To, string Reason);
 
 public sealed record UnreadyReplica(string NodeName, string HttpAddress, string GrpcAddress, string Reason, DateTimeOffset Since);
 
@@ -99,7 +106,13 @@ public sealed record Deployment(
 
     public Batching? Batching { get; init; }
 
-    /// <summary>Fields this SDK version does not model (instances, lastScaling, package, …), as the platform sent them.</summary>
+    /// <summary>Desired and ready instances within the bounds (null from a platform that does not report them).</summary>
+    public DeploymentInstances? Instances { get; init; }
+
+    /// <summary>The autoscaler's last change, or null when it has not changed the count.</summary>
+    public Scaling? LastScaling { get; init; }
+
+    /// <summary>Fields this SDK version does not model (scale, package, …), as the platform sent them.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Details { get; init; }
 

@@ -124,6 +124,62 @@ public sealed class DeployApiTests(InfrastructureFixture infrastructure) : IAsyn
     }
 
     [Fact]
+    public async Task EveryBrokenScaleRuleIsNamedWithItsField()
+    {
+        var endpoint = await CreateEndpoint();
+        var broken = await Problem(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            """{"model":"m:1","scale":{"minInstances":0,"maxInstances":1.5,"targetConcurrentRequests":0,"scaleDownDelaySeconds":-1}}"""), HttpStatusCode.BadRequest);
+        Assert.Equal(
+            new[] { "scale.maxInstances", "scale.minInstances", "scale.scaleDownDelaySeconds", "scale.targetConcurrentRequests" },
+            ErrorFields(broken).Order(StringComparer.Ordinal));
+        Assert.Contains("whole number", (string?)broken["errors"]!["scale.minInstances"]![0]);
+
+        var maxBelowMin = await Problem(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            """{"model":"m:1","instanceCount":3,"scale":{"minInstances":3,"maxInstances":2}}"""), HttpStatusCode.BadRequest);
+        Assert.Equal(["scale.maxInstances"], ErrorFields(maxBelowMin));
+        Assert.Contains("at least minInstances", (string?)maxBelowMin["errors"]!["scale.maxInstances"]![0]);
+
+        var noMax = await Problem(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            """{"model":"m:1","scale":{"minInstances":1}}"""), HttpStatusCode.BadRequest);
+        Assert.Equal(["scale.maxInstances"], ErrorFields(noMax));
+
+        var startOutside = await Problem(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            """{"model":"m:1","instanceCount":5,"scale":{"minInstances":1,"maxInstances":4}}"""), HttpStatusCode.BadRequest);
+        Assert.Equal(["instanceCount"], ErrorFields(startOutside));
+    }
+
+    [Fact]
+    public async Task ScaleIsKeptAndTheDeploymentShowsItsInstancesWithinTheBounds()
+    {
+        var endpoint = await CreateEndpoint();
+        var scale = ""","instanceCount":2,"scale":{"minInstances":1,"maxInstances":4,"targetConcurrentRequests":2.5,"scaleDownDelaySeconds":30}""";
+        var created = await CreateDeployment(endpoint, "blue", scale);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"minInstances":1,"maxInstances":4,"targetConcurrentRequests":2.5,"scaleDownDelaySeconds":30}"""), created["scale"]),
+            created["scale"]?.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"desired":2,"ready":0,"min":1,"max":4}"""), created["instances"]), created["instances"]?.ToJsonString());
+        Assert.Null(created["lastScaling"]);
+
+        var read = await _http.GetFromJsonAsync<JsonObject>($"/api/v1/endpoints/{endpoint}/deployments/blue");
+        Assert.Equal(4, (int)read!["instances"]!["max"]!);
+        Assert.Equal(30, (double)read["scale"]!["scaleDownDelaySeconds"]!);
+
+        // The same body again changes nothing; new bounds are a change of what runs (a new generation).
+        var same = await Json(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            $$"""{"model":"demo-classifier:1","cpuCores":0.5,"memoryGb":0.25{{scale}}}"""));
+        Assert.Equal(1, (int)same["generation"]!);
+        var widerScale = scale.Replace("\"maxInstances\":4", "\"maxInstances\":6", StringComparison.Ordinal);
+        var wider = await Json(await Put($"/api/v1/endpoints/{endpoint}/deployments/blue",
+            $$"""{"model":"demo-classifier:1","cpuCores":0.5,"memoryGb":0.25{{widerScale}}}"""));
+        Assert.Equal(2, (int)wider["generation"]!);
+        Assert.Equal(6, (int)wider["instances"]!["max"]!);
+
+        // Without scale the bounds are the fixed instance count.
+        var fixedCount = await CreateDeployment(endpoint, "green");
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"desired":1,"ready":0,"min":1,"max":1}"""), fixedCount["instances"]), fixedCount["instances"]?.ToJsonString());
+        Assert.Null(fixedCount["scale"]);
+    }
+
+    [Fact]
     public async Task FractionalCoresAndMemoryAreAccepted()
     {
         var endpoint = await CreateEndpoint();

@@ -210,6 +210,12 @@ public sealed partial class RolloutIntegrationTests(TwoNodePlatform fixture) : I
         var (startVersion, route) = await RouteAsync();
         Assert.Equal(2, route.Replicas.Count);
 
+        // A leftover of an older generation on the second node (as after a crash between a load and its undo): no
+        // deployment wants it, and it is dropped when the node comes back after its lease expired.
+        var secondNode = new InferenceNodeClient(GrpcChannel.ForAddress(second.Grpc), fixture.Platform.NodeCredential().AuthorizationHeader);
+        var leftover = $"{endpoint}.watched.g0";
+        await secondNode.LoadModelAsync(new LoadModelRequest { ModelName = leftover, Location = Path.Combine(TestData, "test_relu", "model.onnx") });
+
         var stopped = resources[second.Name].Pid;
         Signal("STOP", stopped);
         try
@@ -249,6 +255,12 @@ public sealed partial class RolloutIntegrationTests(TwoNodePlatform fixture) : I
         {
             Signal("CONT", stopped);
         }
+
+        // The stopped node comes back: Compute announces it on the bus and Deploy drops what no deployment wants there
+        // (the leftover; the old placement's model goes too, by the retirement's unload it finally receives or by this).
+        await WaitForLogAsync(endpoint, "watched", $"Dropped {leftover} from {second.Name}");
+        var held = await secondNode.ListModelsAsync();
+        Assert.DoesNotContain(held.Models, m => m.ModelName == leftover || m.ModelName == nodeModel);
 
         var logs = await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint}/deployments/watched/logs?tail=300");
         Assert.Contains($"Replica on {second.Name} is not ready after", logs);

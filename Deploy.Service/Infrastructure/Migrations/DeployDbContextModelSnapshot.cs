@@ -107,6 +107,9 @@ namespace Deploy.Service.Infrastructure.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("DesiredInstances")
+                        .HasColumnType("integer");
+
                     b.Property<string>("EndpointName")
                         .IsRequired()
                         .HasColumnType("text");
@@ -140,6 +143,9 @@ namespace Deploy.Service.Infrastructure.Migrations
 
                     b.Property<int>("InstanceCount")
                         .HasColumnType("integer");
+
+                    b.Property<string>("LastScalingJson")
+                        .HasColumnType("text");
 
                     b.Property<int>("MaxBatchSize")
                         .HasColumnType("integer");
@@ -187,6 +193,9 @@ namespace Deploy.Service.Infrastructure.Migrations
 
                     b.Property<int>("RolledOutGeneration")
                         .HasColumnType("integer");
+
+                    b.Property<string>("ScaleJson")
+                        .HasColumnType("text");
 
                     b.Property<string>("ScriptSchemaJson")
                         .HasColumnType("text");

@@ -14,8 +14,9 @@ namespace Deploy.Tests.Kubernetes;
 /// Stands in for a Kubernetes API server (no cluster can run on a build machine): a real HTTP server on a loopback
 /// port that records every request and answers the calls Deploy makes as the API server would — server-side apply
 /// stores and returns the object (bumping metadata.generation when its spec changes), GET of a Deployment reports the
-/// status the test sets, DELETE removes (404 when absent), and failures come back as <c>Status</c> objects. Nothing
-/// schedules pods: the test says how many replicas are ready.
+/// status the test sets, a watch of a Deployment (<c>?watch=true&amp;fieldSelector=metadata.name=…</c>) streams an event
+/// each time that status or the object changes, DELETE removes (404 when absent), and failures come back as
+/// <c>Status</c> objects. Nothing schedules pods: the test says how many replicas are ready.
 /// </summary>
 public sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
@@ -85,6 +86,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             await StatusAsync(context, failure.Code, failure.Reason, failure.Message);
             return;
         }
+        if (request.Method == "GET" && request.Query["watch"] == "true")
+        {
+            await WatchAsync(context, path);
+            return;
+        }
         var name = path[(path.LastIndexOf('/') + 1)..];
         switch (request.Method)
         {
@@ -99,27 +105,74 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 await context.Response.WriteAsync(stored.ToJsonString());
                 return;
             case "GET" when _objects.TryGetValue(path, out var found):
-                var answer = (JsonObject)found.DeepClone();
-                if ((string?)answer["kind"] == "Deployment")
-                {
-                    var generation = (long)answer["metadata"]!["generation"]!;
-                    var replicas = (int)answer["spec"]!["replicas"]!;
-                    answer["status"] = new JsonObject
-                    {
-                        ["observedGeneration"] = Observed ? generation : generation - 1,
-                        ["replicas"] = replicas,
-                        ["readyReplicas"] = ReadyReplicas ?? replicas,
-                        ["updatedReplicas"] = ReadyReplicas ?? replicas,
-                    };
-                }
-                await context.Response.WriteAsync(answer.ToJsonString());
+                await context.Response.WriteAsync(WithStatus(found).ToJsonString());
                 return;
-            case "DELETE" when _objects.TryRemove(path, out _):
-                await StatusAsync(context, 200, "", "", "Success");
+            case "DELETE" when _objects.TryRemove(path, out var removed):
+                // As the API server answers a foreground delete: the object, marked for deletion.
+                removed["metadata"]!["deletionTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ");
+                await context.Response.WriteAsync(removed.ToJsonString());
                 return;
             default:
                 await StatusAsync(context, 404, "NotFound", $"\"{name}\" not found");
                 return;
+        }
+    }
+
+    /// <summary>The object as a GET answers it: a Deployment with the status the test set.</summary>
+    private JsonObject WithStatus(JsonObject found)
+    {
+        var answer = (JsonObject)found.DeepClone();
+        if ((string?)answer["kind"] != "Deployment") return answer;
+        var generation = (long)answer["metadata"]!["generation"]!;
+        var replicas = (int)answer["spec"]!["replicas"]!;
+        answer["status"] = new JsonObject
+        {
+            ["observedGeneration"] = Observed ? generation : generation - 1,
+            ["replicas"] = replicas,
+            ["readyReplicas"] = ReadyReplicas ?? replicas,
+            ["updatedReplicas"] = ReadyReplicas ?? replicas,
+        };
+        return answer;
+    }
+
+    /// <summary>
+    /// A watch of one object of a collection, as the API server streams it: one JSON line per event (ADDED first, then
+    /// MODIFIED on every change, DELETED when it goes), until timeoutSeconds or the client leaves.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, string collection)
+    {
+        var selector = (string?)context.Request.Query["fieldSelector"] ?? "";
+        if (!selector.StartsWith("metadata.name=", StringComparison.Ordinal))
+        {
+            await StatusAsync(context, 400, "BadRequest", "this fake watches one object by fieldSelector=metadata.name=…");
+            return;
+        }
+        var path = $"{collection}/{selector["metadata.name=".Length..]}";
+        var seconds = int.TryParse(context.Request.Query["timeoutSeconds"], out var s) ? s : 1800;
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        until.CancelAfter(TimeSpan.FromSeconds(seconds));
+        context.Response.ContentType = "application/json";
+        await context.Response.StartAsync();
+        string? last = null;
+        try
+        {
+            while (!until.IsCancellationRequested)
+            {
+                var current = _objects.TryGetValue(path, out var found) ? WithStatus(found).ToJsonString() : null;
+                if (current != last)
+                {
+                    var type = current is null ? "DELETED" : last is null ? "ADDED" : "MODIFIED";
+                    var line = new JsonObject { ["type"] = type, ["object"] = JsonNode.Parse(current ?? last!) };
+                    await context.Response.WriteAsync(line.ToJsonString() + "\n", until.Token);
+                    await context.Response.Body.FlushAsync(until.Token);
+                    last = current;
+                }
+                await Task.Delay(20, until.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The watch's time is up or the client left: the stream ends.
         }
     }
 

@@ -3,6 +3,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Deploy.Service;
 using Deploy.Service.Kubernetes;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +18,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
 {
     private const string Token = "eyJhbGciOiJSUzI1NiJ9.deploy-test.token-789";
     private FakeKubernetesApiServer _server = null!;
-    private HttpClient _http = null!;
+    private KubernetesApiClient _api = null!;
     private KubernetesRollout _rollout = null!;
     private ClusterConnection _connection = null!;
 
@@ -29,15 +31,15 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await FakeKubernetesApiServer.StartAsync(Token);
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var options = Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 60 });
-        _rollout = new KubernetesRollout(new KubernetesApiClient(_http), Credential, options, new ConfigurationBuilder().Build());
+        var options = Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 60, KubernetesApiTimeoutSeconds = 10 });
+        _api = new KubernetesApiClient(options);
+        _rollout = new KubernetesRollout(_api, Credential, options, new ConfigurationBuilder().Build());
         _connection = new ClusterConnection(_server.Address, "models", Token);
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
+        _api.Dispose();
         await _server.DisposeAsync();
     }
 
@@ -57,7 +59,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         Assert.All(requests, r =>
         {
             Assert.Equal("PATCH", r.Method);
-            Assert.Equal("application/apply-patch+yaml", r.ContentType);
+            Assert.StartsWith("application/apply-patch+yaml", r.ContentType);
             Assert.Equal("?fieldManager=platform-deploy&force=true", r.Query);
             Assert.Equal($"Bearer {Token}", r.Authorization);
         });
@@ -67,7 +69,10 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         Assert.Equal(Credential.Key, (string?)secret["stringData"]!["key"]);
         Assert.Contains(objects.Deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray(),
             e => (string?)e!["name"] == "Platform__InternalKey" && (string?)e["valueFrom"]!["secretKeyRef"]!["name"] == "platform-internal-key");
-        Assert.Equal(objects.Deployment.ToJsonString(), requests[1].Body);
+        // Sent as the typed V1Deployment the manifest reads as (KubernetesClient's own JSON of it: quantities canonical).
+        var typed = JsonNode.Parse(KubernetesJson.Serialize(KubernetesJson.Deserialize<V1Deployment>(objects.Deployment.ToJsonString())));
+        Assert.True(JsonNode.DeepEquals(typed, JsonNode.Parse(requests[1].Body)), requests[1].Body);
+        Assert.Equal("inference", (string?)JsonNode.Parse(requests[1].Body)!["spec"]!["template"]!["spec"]!["containers"]![0]!["name"]);
         Assert.Equal("Deployment", (string?)_server.Object(objects.DeploymentPath)!["kind"]);
         Assert.Equal("HorizontalPodAutoscaler", (string?)_server.Object(objects.AutoscalerPath)!["kind"]);
         // The connection prints without its token, should it ever reach a log line.
@@ -95,7 +100,9 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         Assert.True(new DeploymentStatus(2, 2, 1, 1, 1, null, PodReplicas: 1).IsReady(1));
         Assert.Equal(2, status.ReadyReplicas);
         Assert.Equal(1, status.Generation);
-        Assert.True(_server.Requests.Count(r => r.Method == "GET") >= 3);
+        // Read once, then watched (not polled): the status changes arrive on the watch.
+        Assert.Contains(_server.Requests, r => r.Method == "GET" && r.Query.Contains("watch=true") && r.Query.Contains("fieldSelector=metadata.name%3Dfraud-blue"));
+        Assert.True(_server.Requests.Count(r => r.Method == "GET" && !r.Query.Contains("watch=true")) <= 2);
     }
 
     [Fact]
@@ -104,7 +111,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         var objects = Render();
         await _rollout.ApplyAsync(_connection, objects, CancellationToken.None);
         _server.ReadyReplicas = 1;
-        var impatient = new KubernetesRollout(new KubernetesApiClient(_http), Credential,
+        var impatient = new KubernetesRollout(_api, Credential,
             Options.Create(new DeployOptions { KubernetesPollSeconds = 0.05, KubernetesRolloutTimeoutSeconds = 1 }), new ConfigurationBuilder().Build());
         var error = await Assert.ThrowsAsync<KubernetesRolloutTimeoutException>(() => impatient.WaitUntilReadyAsync(_connection, objects, CancellationToken.None));
         Assert.Contains("1 of 2 replica(s) ready", error.Message);
@@ -148,14 +155,14 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
     public void The_model_url_is_the_registrys_file_download_under_the_configured_base()
     {
         var options = Options.Create(new DeployOptions { KubernetesModelBaseUrl = "https://gateway.example/" });
-        var rollout = new KubernetesRollout(new KubernetesApiClient(_http), Credential, options, new ConfigurationBuilder().Build());
+        var rollout = new KubernetesRollout(_api, Credential, options, new ConfigurationBuilder().Build());
         var model = new Contracts.Registry.V1.ModelVersion { Name = "fraud-model", Version = 3, ModelFile = "onnx/model v2.onnx" };
         Assert.Equal("https://gateway.example/api/v1/models/fraud-model/versions/3/files/onnx/model%20v2.onnx", rollout.ModelUrl(model));
 
-        var fromServices = new KubernetesRollout(new KubernetesApiClient(_http), Credential, Options.Create(new DeployOptions()),
+        var fromServices = new KubernetesRollout(_api, Credential, Options.Create(new DeployOptions()),
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["services:registry:http:0"] = "http://127.0.0.1:5100" }).Build());
         Assert.StartsWith("http://127.0.0.1:5100/api/v1/models/", fromServices.ModelUrl(model));
-        Assert.Throws<InvalidOperationException>(() => new KubernetesRollout(new KubernetesApiClient(_http), Credential, Options.Create(new DeployOptions()),
+        Assert.Throws<InvalidOperationException>(() => new KubernetesRollout(_api, Credential, Options.Create(new DeployOptions()),
             new ConfigurationBuilder().Build()).ModelUrl(model));
     }
 }

@@ -147,6 +147,24 @@ public sealed class KubernetesManifestsTests
     }
 
     [Fact]
+    public void With_scale_the_autoscaler_takes_its_bounds_and_the_deployment_starts_at_the_instance_count()
+    {
+        var objects = KubernetesManifests.Render(Workload(replicas: 2, maxReplicas: 5) with { MinReplicas = 1 }, Settings);
+        AssertSubset(JsonNode.Parse("""{ "spec": { "replicas": 2 } }"""), objects.Deployment);
+        AssertSubset(JsonNode.Parse("""
+            {
+              "kind": "HorizontalPodAutoscaler",
+              "spec": {
+                "scaleTargetRef": { "kind": "Deployment", "name": "fraud-blue" },
+                "minReplicas": 1, "maxReplicas": 5,
+                "metrics": [{ "type": "Resource", "resource": { "name": "cpu", "target": { "type": "Utilization", "averageUtilization": 70 } } }]
+              }
+            }
+            """), objects.Autoscaler);
+        Assert.Equal(2, objects.Replicas);
+    }
+
+    [Fact]
     public void Gpus_are_limits_threads_follow_the_cores_and_rendering_is_deterministic()
     {
         var first = KubernetesManifests.Render(Workload(cores: 4, gpus: 1), Settings);

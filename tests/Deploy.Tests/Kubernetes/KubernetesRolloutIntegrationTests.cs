@@ -116,7 +116,7 @@ public sealed class KubernetesRolloutIntegrationTests(KubernetesPlatform fixture
         Assert.All(applies, r =>
         {
             Assert.Equal($"Bearer {KubernetesPlatform.Token}", r.Authorization);
-            Assert.Equal("application/apply-patch+yaml", r.ContentType);
+            Assert.StartsWith("application/apply-patch+yaml", r.ContentType);
             Assert.Equal("?fieldManager=platform-deploy&force=true", r.Query);
         });
         var applied = Cluster.Object(deploymentPath)!;
@@ -147,14 +147,19 @@ public sealed class KubernetesRolloutIntegrationTests(KubernetesPlatform fixture
         var route = table.Endpoints.Single(e => e.Name == endpoint).Deployments.Single(x => x.Name == "blue");
         Assert.Equal($"http://{name}.models.svc.cluster.local:8000", Assert.Single(route.Replicas).HttpAddress);
 
-        // An update re-applies: Kubernetes rolls the pods.
+        // Readiness came from a watch of the Deployment, not from polling it.
+        Assert.Contains(Cluster.Requests, r => r.Method == "GET" && r.Query.Contains("watch=true") && r.Path == "/apis/apps/v1/namespaces/models/deployments");
+
+        // An update re-applies: Kubernetes rolls the pods. With scale, the autoscaler gets its bounds (3 is the start).
         await PutAsync($"/api/v1/endpoints/{endpoint}/deployments/blue",
-            $$$"""{"model":"{{{model}}}:{{{version}}}","compute":"{{{compute}}}","instanceCount":3,"cpuCores":0.5,"memoryGb":0.5,"batching":{"maxBatchSize":4}}""");
+            $$$"""{"model":"{{{model}}}:{{{version}}}","compute":"{{{compute}}}","instanceCount":3,"cpuCores":0.5,"memoryGb":0.5,"batching":{"maxBatchSize":4},"scale":{"minInstances":2,"maxInstances":6}}""");
         await WaitForAsync(() => Task.FromResult(Cluster.Object(deploymentPath)), d => (int?)d?["spec"]!["replicas"] == 3, "re-applying with 3 replicas");
         Assert.Equal(2L, (long)Cluster.Object(deploymentPath)!["metadata"]!["generation"]!);
         blue = await WaitForDeploymentAsync(endpoint, "blue", d => (string?)d["state"] == "Healthy" && Cluster.Requests.Count(r => r.Method == "PATCH" && r.Path == deploymentPath) == 2, "the update");
-        // The autoscaler is applied after the Deployment: by the time the update is Healthy it has the new minimum.
-        Assert.Equal(3, (int)Cluster.Object($"/apis/autoscaling/v2/namespaces/models/horizontalpodautoscalers/{name}")!["spec"]!["minReplicas"]!);
+        // The autoscaler is applied after the Deployment: by the time the update is Healthy it has scale's bounds.
+        var hpa = Cluster.Object($"/apis/autoscaling/v2/namespaces/models/horizontalpodautoscalers/{name}")!;
+        Assert.Equal(2, (int)hpa["spec"]!["minReplicas"]!);
+        Assert.Equal(6, (int)hpa["spec"]!["maxReplicas"]!);
         var logs = await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint}/deployments/blue/logs?tail=100");
         Assert.Contains($"Applied {name}", logs);
         Assert.Contains("3 of 3 replica(s) ready", logs);
