@@ -58,8 +58,7 @@ public static class DeployServiceExtensions
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();
-        builder.Services.AddTransient<PlatformCredentialHandler>();
-        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddHttpMessageHandler<PlatformCredentialHandler>();
+        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddPlatformCredentialHandler();
         builder.Services.AddSingleton<KubernetesRollout>();
         builder.Services.AddHttpClient<KubernetesApiClient>(KubernetesApiClient.HttpClientName, (sp, http) =>
             http.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeployOptions>>().Value.KubernetesApiTimeoutSeconds));
