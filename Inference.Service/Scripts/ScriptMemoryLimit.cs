@@ -21,7 +21,7 @@ public sealed class ScriptMemoryLimit
     /// <summary>Why the worker was stopped, once it has been; null while it stays within the limit.</summary>
     public string? Exceeded { get; private set; }
 
-    /// <summary>Watches <paramref name="process"/> until it exits or <paramref name="stopping"/>; calls <paramref name="onExceeded"/> after killing it.</summary>
+    /// <summary>Watches <paramref name="process"/> until it exits or <paramref name="stopping"/>; above the limit, calls <paramref name="onExceeded"/> and kills it.</summary>
     public static ScriptMemoryLimit Watch(System.Diagnostics.Process process, long limitBytes, Action<string> onExceeded, CancellationToken stopping)
     {
         var limit = new ScriptMemoryLimit(limitBytes);
@@ -41,8 +41,9 @@ public sealed class ScriptMemoryLimit
                 if (resident <= LimitBytes) continue;
                 Exceeded = $"worker {pid} used {Mebibytes(resident)} MiB of memory, more than the deployment's limit of " +
                     $"{Mebibytes(LimitBytes)} MiB (memoryGb {(LimitBytes / (double)(1L << 30)).ToString("0.###", CultureInfo.InvariantCulture)}); it was stopped";
-                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                // The caller first fails the requests in the worker with this reason (before the socket closes), then it goes.
                 onExceeded(Exceeded);
+                try { process.Kill(entireProcessTree: true); } catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { }
                 return;
             }
         }
