@@ -73,6 +73,9 @@ internal static class PlatformBuilder
             env["Kestrel__Endpoints__grpc__Url"] = ReferenceExpression.Create($"http://127.0.0.1:{grpc.Property(EndpointProperty.TargetPort)}");
             env["Kestrel__Endpoints__grpc__Protocols"] = "Http2";
             env["DataRoot"] = options.DataRoot;
+            // The platform credential every call between services carries (and Registry, Compute, Deploy and the nodes
+            // demand): created on first start by whichever service reads it first, the same file for all.
+            env["Platform__InternalKeyFile"] = options.DataPath("internal-key");
             // One line per message reads well in the dashboard's console logs and on our console.
             env["Logging__Console__FormatterName"] = "simple";
             env["Logging__Console__FormatterOptions__SingleLine"] = "true";

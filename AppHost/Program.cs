@@ -10,8 +10,6 @@ if (!AppHostOptions.TryParse(args, out var options, out var error))
 }
 
 var builder = PlatformBuilder.Create(options);
-// The credential inference nodes demand of every caller: created on first start by whichever service reads it first.
-var internalKeyFile = options.DataPath("internal-key");
 
 var postgres = builder.AddPostgresServer("postgres", options.DataPath("postgres"), options.PostgresPort, options.DataPath("logs", "postgres.log"));
 var registryDb = postgres.AddDatabase("registrydb");
@@ -37,8 +35,7 @@ var deploy = builder.AddService<Projects.Deploy_Service>("deploy", options)
     .WithReference(deployDb).WaitFor(deployDb)
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(registry).WaitFor(registry)
-    .WithReference(compute).WaitFor(compute)
-    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile);
+    .WithReference(compute).WaitFor(compute);
 
 // Each replica registers with Compute under its own instance name and its own address (not the shared proxy's).
 if (options.InferenceNodes > 0)
@@ -46,7 +43,6 @@ if (options.InferenceNodes > 0)
     builder.AddService<Projects.Inference_Service>("inference", options)
         .WithReplicas(options.InferenceNodes)
         .WithReference(compute).WaitFor(compute)
-        .WithEnvironment("Platform__InternalKeyFile", internalKeyFile)
         // The native library comes with the node's NuGet package (runtimes/linux-x64); it never phones home.
         .WithEnvironment("ORT_DISABLE_TELEMETRY", "1");
 }
@@ -56,8 +52,7 @@ builder.AddService<Projects.Gateway_Service>("gateway", options, httpPort: optio
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(registry).WithReference(compute)
     .WithReference(deploy).WaitFor(deploy)
-    .WithEnvironment("Gateway__AdminKeyFile", options.DataPath("admin-key"))
-    .WithEnvironment("Platform__InternalKeyFile", internalKeyFile);
+    .WithEnvironment("Gateway__AdminKeyFile", options.DataPath("admin-key"));
 
 builder.Services.AddPlatformRun(options);
 

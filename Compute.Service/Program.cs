@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using Compute.Service;
 using Compute.Service.Apis;
 using Compute.Service.Grpc;
@@ -15,6 +16,8 @@ builder.AddServiceBus();
 builder.AddOutbox<ComputeDbContext>(events => events.Add<ComputeTargetChanged>().Add<NodeRegistered>().Add<NodeLost>());
 builder.AddComputeServices();
 builder.AddComputeGrpc();
+// Only the platform (the gateway, the other services) may call it; users come in through the gateway.
+builder.AddPlatformAuthentication();
 
 var app = builder.Build();
 

@@ -66,8 +66,7 @@ public static class DeployServiceExtensions
         builder.Services.AddHostedService<RolloutWorker>();
         // Nodes answer only calls carrying the platform credential (warm-up requests go straight to a node).
         builder.AddPlatformCredential();
-        builder.Services.AddTransient<PlatformCredentialHandler>();
-        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddHttpMessageHandler<PlatformCredentialHandler>();
+        builder.Services.AddHttpClient(RolloutOrchestrator.NodeHttpClient).AddPlatformCredentialHandler();
         builder.Services.AddSingleton<KubernetesRollout>();
         builder.Services.AddSingleton<KubernetesApiClient>();
         builder.Services.AddServiceGrpcClient<RegistryClient>("registry");

@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using Deploy.Service;
 using Deploy.Service.Apis;
 
@@ -9,6 +10,8 @@ builder.AddDeployControlPlane();
 builder.AddRollout();
 builder.AddReplicaHealthWatching();
 builder.AddDeployGrpc();
+// Only the platform (the gateway, the other services) may call it; users come in through the gateway.
+builder.AddPlatformAuthentication();
 
 var app = builder.Build();
 

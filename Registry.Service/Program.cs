@@ -1,3 +1,4 @@
+using ServiceDefaults.Security;
 using Registry.Service;
 using Registry.Service.Apis;
 using Registry.Service.Grpc;
@@ -15,6 +16,8 @@ builder.AddServiceBus();
 builder.AddOutbox<RegistryDbContext>(events => events.Add<ModelRegistered>().Add<ModelDeleted>());
 builder.AddRegistryServices();
 builder.AddRegistryGrpc();
+// Only the platform (the gateway, the other services) may call it; users come in through the gateway.
+builder.AddPlatformAuthentication();
 
 var app = builder.Build();
 

@@ -631,6 +631,8 @@ public sealed partial class RolloutOrchestrator(
                 ModelDir = script.Package.ModelPath,
                 Workers = Math.Max(1, script.Workers),
                 Threads = Math.Max(1, (int)Math.Floor(d.CpuCores)),
+                // memoryGb is per instance, and each instance is one worker: the node holds each worker to it.
+                MemoryLimitBytes = (long)(d.MemoryGb * (1L << 30)),
             },
             ModelName = nodeModelName,
             Location = modelPath,

@@ -23,7 +23,8 @@ public static class GatewayServiceExtensions
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<EndpointAuthenticator>();
         builder.Services.AddSingleton<EndpointDirectory>();
-        builder.Services.AddHttpClient(EndpointDirectory.DeployClient);
+        // Deploy answers only the platform: the gateway asks it with the platform credential, never with the caller's.
+        builder.Services.AddHttpClient(EndpointDirectory.DeployClient).AddPlatformCredentialHandler();
         return builder;
     }
 

@@ -2,19 +2,22 @@ using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Gateway.Service.Routing;
 using ServiceDefaults.Http;
+using ServiceDefaults.Security;
 
 namespace Gateway.Service.Proxy;
 
 /// <summary>
 /// Forwards a control-plane request as-is to the service that owns the resource and streams the answer back:
-/// method, path, query, headers and body go through unchanged (the admin key excepted, it stops here), and the
+/// method, path, query, headers and body go through unchanged (the admin key excepted: it stops here, and the platform
+/// credential the services demand takes its place), and the
 /// service's status code and problem details come back unchanged. Bodies are streamed both ways, never buffered,
 /// so a multi-gigabyte model upload costs the gateway only a copy buffer.
 ///
 /// Design decision (deviation from ARCHITECTURE.md, which says "by calling the services over gRPC"): forwarding
 /// REST keeps one definition of each API, in the service that owns it, instead of a second REST-to-gRPC mapping here.
 /// </summary>
-public sealed class ControlPlaneForwarder(ServiceAddresses addresses, RoutingTableRefresher routing, ILogger<ControlPlaneForwarder> logger) : IDisposable
+public sealed class ControlPlaneForwarder(
+    ServiceAddresses addresses, RoutingTableRefresher routing, PlatformCredential credential, ILogger<ControlPlaneForwarder> logger) : IDisposable
 {
     // Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
     private static readonly HashSet<string> SkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -63,6 +66,7 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, RoutingTab
             if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
                 request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
+        request.Headers.TryAddWithoutValidation("Authorization", credential.AuthorizationHeader);
         request.Headers.TryAddWithoutValidation("X-Forwarded-Host", context.Request.Host.Value);
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", context.Request.Scheme);
         if (context.Connection.RemoteIpAddress is { } ip) request.Headers.TryAddWithoutValidation("X-Forwarded-For", ip.ToString());

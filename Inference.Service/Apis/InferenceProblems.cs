@@ -15,6 +15,7 @@ public static class InferenceProblems
         Scripts.ScriptRunException e => TypedResults.Problem($"run() raised {e.PythonType}: {e.PythonMessage}", statusCode: StatusCodes.Status500InternalServerError,
             title: "The scoring script failed", extensions: new Dictionary<string, object?> { ["exception"] = e.PythonType }),
         Scripts.ScriptTimeoutException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status504GatewayTimeout, title: "The scoring script timed out"),
+        Scripts.ScriptMemoryLimitException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status500InternalServerError, title: "The scoring script exceeded its memory limit"),
         Scripts.ScriptWorkerLostException e => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Scoring worker restarting"),
         Scripts.ScriptInitException e => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["script"] = [e.Message] }, title: "The scoring script's init() failed"),
         OperationCanceledException => TypedResults.Problem("The request was cancelled or its deadline passed before it ran.", statusCode: StatusCodes.Status408RequestTimeout, title: "Cancelled"),

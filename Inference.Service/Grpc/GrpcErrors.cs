@@ -13,6 +13,7 @@ internal static class GrpcErrors
         Scripts.ScriptInitException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
         Scripts.ScriptRunException e => new RpcException(new Status(StatusCode.Internal, $"run() raised {e.Message}")),
         Scripts.ScriptTimeoutException e => new RpcException(new Status(StatusCode.DeadlineExceeded, e.Message)),
+        Scripts.ScriptMemoryLimitException e => new RpcException(new Status(StatusCode.ResourceExhausted, e.Message)),
         Scripts.ScriptWorkerLostException e => new RpcException(new Status(StatusCode.Unavailable, e.Message)),
         InvalidInferenceRequestException e => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
         ModelNotFoundException e => new RpcException(new Status(StatusCode.NotFound, e.Message)),

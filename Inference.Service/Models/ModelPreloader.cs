@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Contracts.Node.V1;
+using ServiceDefaults.Security;
 
 namespace Inference.Service.Models;
 
@@ -44,7 +45,8 @@ public sealed class PreloadSettings
 /// (and registers with Compute) only after these loads; a model that fails is logged and left not ready, so the
 /// readiness probe on <c>/v2/models/{name}/ready</c> keeps the pod out of its Service.
 /// </summary>
-internal sealed class ModelPreloader(IConfiguration configuration, NodeControl control, ILogger<ModelPreloader> logger) : IHostedService
+internal sealed class ModelPreloader(IConfiguration configuration, NodeControl control, PlatformCredential credential, ILogger<ModelPreloader> logger)
+    : IHostedService
 {
     public const string Section = "Inference:Preload";
     public const string CacheFolderKey = "Inference:PreloadCacheFolder";
@@ -111,7 +113,8 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
         Directory.CreateDirectory(folder);
         var partial = file + $".{Guid.NewGuid():N}.part";
         // Its own client: the shared resilience pipeline's timeouts are made for calls, not for model-sized downloads.
-        using var http = new HttpClient { Timeout = DownloadTimeout };
+        // The location is the registry's download (Deploy writes it), and the registry answers only the platform.
+        using var http = new HttpClient(new PlatformCredentialHandler(credential) { InnerHandler = new SocketsHttpHandler() }) { Timeout = DownloadTimeout };
         try
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);

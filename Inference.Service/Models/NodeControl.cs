@@ -30,8 +30,8 @@ public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOpti
             || !File.Exists(Path.Combine(script.CodeDir, script.EntryScript)))
             errors["script.entry_script"] = [$"No entry script '{script.EntryScript}' inside the code folder."];
         if (script.ModelDir.Length > 0 && !Directory.Exists(script.ModelDir)) errors["script.model_dir"] = [$"No model folder at '{script.ModelDir}'."];
-        if (script.Workers < 0 || script.Concurrency < 0 || script.Threads < 0 || script.RequestTimeoutMs < 0)
-            errors["script"] = ["workers, concurrency, threads and request_timeout_ms must be 0 (default) or more."];
+        if (script.Workers < 0 || script.Concurrency < 0 || script.Threads < 0 || script.RequestTimeoutMs < 0 || script.MemoryLimitBytes < 0)
+            errors["script"] = ["workers, concurrency, threads, request_timeout_ms and memory_limit_bytes must be 0 (default) or more."];
         if (errors.Count > 0) throw new InvalidInferenceRequestException(errors);
         var settings = ToSettings(request.Settings ?? new Contracts.Node.V1.ModelSettings());
         var scriptSettings = new Scripts.ScriptSettings
@@ -44,6 +44,7 @@ public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOpti
             Threads = script.Threads > 0 ? script.Threads : 1,
             RequestTimeout = script.RequestTimeoutMs > 0 ? TimeSpan.FromMilliseconds(script.RequestTimeoutMs) : TimeSpan.FromSeconds(60),
             InstanceName = $"{options.Value.NodeName}/{request.ModelName}",
+            MemoryLimitBytes = script.MemoryLimitBytes,
         };
         return models.LoadScriptAsync(request.ModelName, request.ModelVersion, settings, scriptSettings, script.Workers, cancellation);
     }
@@ -179,6 +180,8 @@ public sealed class NodeControl(ModelRepository models, GpuInventory gpus, IOpti
                 SchemaJson = scripts.Workers[0].Schema?.ToJsonString() ?? "",
                 RawHttp = scripts.Workers[0].RawHttp,
                 Restarts = scripts.Workers.Sum(w => w.Restarts),
+                MemoryLimitKills = scripts.Workers.Sum(w => w.MemoryKills),
+                LastRestartReason = scripts.Workers.Select(w => w.LastRestartReason).LastOrDefault(r => r is not null) ?? "",
             };
             status.Script.WorkerPids.AddRange(scripts.Workers.Select(w => w.ProcessId ?? 0));
         }

@@ -17,3 +17,7 @@ public sealed class ScriptTimeoutException(TimeSpan timeout)
 
 /// <summary>The worker process went away while the request was in it.</summary>
 public sealed class ScriptWorkerLostException(string message) : Exception(message);
+
+/// <summary>The worker went above the deployment's memory limit while the request was in it: it was stopped (and is started again).</summary>
+public sealed class ScriptMemoryLimitException(string reason)
+    : Exception($"The scoring script's worker exceeded its memory limit: {reason} (the worker is restarted).");

@@ -17,6 +17,8 @@ public sealed record ScriptSettings
     public int Threads { get; init; } = 1;
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan InitTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Resident memory one worker may hold (the deployment's memoryGb per instance); 0 = no limit.</summary>
+    public long MemoryLimitBytes { get; init; }
     /// <summary>The name its log lines carry (node and model name).</summary>
     public required string InstanceName { get; init; }
 }

@@ -14,7 +14,8 @@ public sealed record ScriptCall(string Method, string Path, string Query, IReadO
 /// <summary>
 /// One Python worker process running a deployment's entry script, supervised: started with its own environment
 /// variables and working directory, init() awaited, requests multiplexed over a unix socket (several in flight),
-/// restarted when it dies or when a run() outlives the request timeout. Its output goes to the model's log.
+/// restarted when it dies, when a run() outlives the request timeout, or when it goes above the deployment's memory
+/// (<see cref="ScriptMemoryLimit"/>). Its output, and why it was restarted, go to the model's log.
 /// </summary>
 public sealed class ScriptWorker : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ public sealed class ScriptWorker : IAsyncDisposable
     private Task<Connection> _connection;
     private long _nextId;
     private int _restarts;
+    private int _memoryKills;
 
     private ScriptWorker(ScriptSettings settings, string workerScript, ScriptLog log, ILogger logger)
     {
@@ -39,6 +41,10 @@ public sealed class ScriptWorker : IAsyncDisposable
     public JsonObject? Schema { get; private set; }
     public bool RawHttp { get; private set; }
     public int Restarts => _restarts;
+    /// <summary>How often a worker was stopped for going above the memory limit.</summary>
+    public int MemoryKills => _memoryKills;
+    /// <summary>Why the worker was last restarted; null when it never was.</summary>
+    public string? LastRestartReason { get; private set; }
     public int? ProcessId => _connection.IsCompletedSuccessfully ? _connection.Result.Process.Id : null;
 
     /// <summary>Starts the worker and waits for init(); throws <see cref="ScriptInitException"/> with Python's last lines.</summary>
@@ -174,6 +180,9 @@ public sealed class ScriptWorker : IAsyncDisposable
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // From the start: init() may be what allocates too much. Once serving, a kill fails the requests in it and restarts.
+        Connection? serving = null;
+        var memory = ScriptMemoryLimit.Watch(process, _settings.MemoryLimitBytes, reason => OnMemoryExceeded(reason, serving), _stopping.Token);
 
         Socket socket;
         using (var startup = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
@@ -184,7 +193,7 @@ public sealed class ScriptWorker : IAsyncDisposable
             if (await Task.WhenAny(accept, exited) != accept || !accept.IsCompletedSuccessfully)
             {
                 await Kill(process, folder);
-                throw new ScriptInitException($"The worker exited before connecting: {LastLines()}");
+                throw new ScriptInitException($"The worker exited before connecting: {memory.Exceeded ?? LastLines()}");
             }
             socket = accept.Result;
         }
@@ -196,14 +205,29 @@ public sealed class ScriptWorker : IAsyncDisposable
             await connection.DisposeAsync();
             var reason = first is { Kind: ScriptFrames.InitFailed }
                 ? $"{first.Meta["type"]}: {first.Meta["message"]}\n{LastTracebackLines((string?)first.Meta["traceback"])}"
-                : $"no answer from init() ({LastLines()})";
+                : memory.Exceeded ?? $"no answer from init() ({LastLines()})";
             throw new ScriptInitException($"init() of {_settings.EntryScript} failed: {reason}");
         }
         Schema = first.Meta["schema"] as JsonObject;
         RawHttp = (bool?)first.Meta["rawhttp"] ?? false;
         _log.Add(_settings.InstanceName, "platform", $"worker {process.Id} ready (Python {(string?)first.Meta["python"]}, init() done)");
+        serving = connection;
         _ = ReadLoopAsync(connection);
         return connection;
+    }
+
+    private void OnMemoryExceeded(string reason, Connection? serving)
+    {
+        Interlocked.Increment(ref _memoryKills);
+        _logger.LogWarning("Scoring worker of {Instance}: {Reason}", _settings.InstanceName, reason);
+        if (serving is null)
+        {
+            _log.Add(_settings.InstanceName, "platform", $"{reason} during init()");
+            return;
+        }
+        // Before the socket closes: the requests in it learn why, not just that the worker went away.
+        serving.FailAll(new ScriptMemoryLimitException(reason));
+        Restart(serving, reason);
     }
 
     private async Task ReadLoopAsync(Connection connection)
@@ -227,6 +251,7 @@ public sealed class ScriptWorker : IAsyncDisposable
             if (connection.Retired || _stopping.IsCancellationRequested) return;
             connection.Retired = true;
             var attempt = Interlocked.Increment(ref _restarts);
+            LastRestartReason = reason;
             _logger.LogWarning("Scoring worker of {Instance} restarts ({Reason}; restart {Attempt})", _settings.InstanceName, reason, attempt);
             _log.Add(_settings.InstanceName, "platform", $"restarting the worker: {reason}");
             _connection = RestartAsync(connection, attempt);

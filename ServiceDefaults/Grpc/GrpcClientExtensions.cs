@@ -1,6 +1,7 @@
 using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Http;
+using ServiceDefaults.Security;
 
 namespace ServiceDefaults.Grpc;
 
@@ -11,11 +12,14 @@ public static class GrpcClientExtensions
     /// <see cref="global::Grpc.Core.CallInvoker"/>) with Grpc.Net.ClientFactory, for the service whose address Aspire
     /// puts at <c>services:{serviceName}:grpc:0</c>. Calls failing with UNAVAILABLE are retried with backoff (every
     /// RPC between our services is safe to repeat); deadlines are the caller's (the Contracts wrappers set them).
+    /// Every call carries the <see cref="PlatformCredential"/> as its <c>authorization</c> metadata: our services answer
+    /// only the platform.
     /// </summary>
     public static IHttpClientBuilder AddServiceGrpcClient<TClient>(this IServiceCollection services, string serviceName)
         where TClient : class
     {
         ArgumentException.ThrowIfNullOrEmpty(serviceName);
+        services.AddPlatformCredential();
         return services
             // One factory name per client type: the gateway has both a wrapper and a generated client for "deploy".
             .AddGrpcClient<TClient>($"{serviceName}/{typeof(TClient).FullName}", (provider, options) =>
@@ -24,6 +28,13 @@ public static class GrpcClientExtensions
             {
                 channel.ServiceConfig = RetryOnUnavailable;
                 channel.MaxReceiveMessageSize = 64 * 1024 * 1024;
+                // Between our services on loopback (h2c): the credential is the call's, the channel has no TLS to carry it.
+                channel.UnsafeUseInsecureChannelCallCredentials = true;
+            })
+            .AddCallCredentials((_, metadata, provider) =>
+            {
+                metadata.Add("authorization", provider.GetRequiredService<PlatformCredential>().AuthorizationHeader);
+                return Task.CompletedTask;
             })
             // The REST defaults (ConfigureHttpClientDefaults: timeouts and retries for HTTP methods) are not for gRPC:
             // a 10 s attempt timeout would cut long downloads, and gRPC retries by status, above.

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,9 +23,23 @@ public static class PlatformAuthentication
 
     public static IHostApplicationBuilder AddPlatformCredential(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(services => PlatformCredential.FromConfiguration(services.GetRequiredService<IConfiguration>()));
+        builder.Services.AddPlatformCredential();
         builder.Services.AddHostedService<PlatformCredentialCheck>();
         return builder;
+    }
+
+    /// <summary>The credential from configuration, once per process (callers that only send it register it this way too).</summary>
+    public static IServiceCollection AddPlatformCredential(this IServiceCollection services)
+    {
+        services.TryAddSingleton(provider => PlatformCredential.FromConfiguration(provider.GetRequiredService<IConfiguration>()));
+        return services;
+    }
+
+    /// <summary>Every request of this HttpClient carries the platform credential: for clients that call our services.</summary>
+    public static IHttpClientBuilder AddPlatformCredentialHandler(this IHttpClientBuilder builder)
+    {
+        builder.Services.AddPlatformCredential();
+        return builder.AddHttpMessageHandler(provider => new PlatformCredentialHandler(provider.GetRequiredService<PlatformCredential>()));
     }
 
     public static IHostApplicationBuilder AddPlatformAuthentication(this IHostApplicationBuilder builder)
@@ -67,7 +82,7 @@ internal sealed class PlatformAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        const string message = "This node answers only the platform: call it through the gateway.";
+        const string message = "This service answers only the platform: call it through the gateway.";
         if (Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
         {
             // A trailers-only gRPC answer: HTTP 200 with the status in the headers (gRPC over HTTP/2, "Responses").

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Primitives;
 namespace ServiceDefaults.Security;
 
 /// <summary>
-/// The credential every internal call into an inference node carries (<c>Authorization: Bearer …</c>, HTTP and gRPC
+/// The credential every internal call (into an inference node, Registry, Compute or Deploy) carries (<c>Authorization: Bearer …</c>, HTTP and gRPC
 /// alike). The platform issues it: on first start a 256-bit random key is written owner-only to
 /// <c>Platform:InternalKeyFile</c> (AppHost points every service at <c>.data/internal-key</c>); a pod on Kubernetes
 /// gets the same key as <c>Platform:InternalKey</c> from a Secret. Rotation: put the new key on the file's first line
-/// and keep the old one on a later line until every caller has restarted; callers send the first line, nodes accept any.
+/// and keep the old one on a later line until every caller has restarted; callers send the first line, services accept any.
 /// Users never see it: the gateway is their only way in.
 /// </summary>
 public sealed class PlatformCredential
@@ -61,6 +61,6 @@ public sealed class PlatformCredential
         }
         throw new InvalidOperationException(
             "No platform credential is configured: set Platform:InternalKeyFile (a file the platform creates) or Platform:InternalKey " +
-            "(env Platform__InternalKeyFile / Platform__InternalKey). Inference nodes accept only calls that carry it.");
+            "(env Platform__InternalKeyFile / Platform__InternalKey). Our services accept only calls that carry it.");
     }
 }

@@ -1,7 +1,7 @@
 namespace ServiceDefaults.Security;
 
 /// <summary>
-/// Adds the <see cref="PlatformCredential"/> to every request sent through it (calls into inference nodes) that does
+/// Adds the <see cref="PlatformCredential"/> to every request sent through it (calls into nodes and services) that does
 /// not already carry an <c>Authorization</c> header (a gRPC call may set it as metadata).
 /// </summary>
 public sealed class PlatformCredentialHandler(PlatformCredential credential) : DelegatingHandler

@@ -16,6 +16,17 @@ public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, s
 {
     public const string PublicBaseUrl = "http://gateway.test:8080";
 
+    /// <summary>Clients of the test server call as the gateway does, with the platform credential.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        TestPlatformCredential.Authorize(client);
+    }
+
+    /// <summary>A gRPC channel to the test server that carries the platform credential.</summary>
+    public Grpc.Net.Client.GrpcChannel CreateGrpcChannel() => Grpc.Net.Client.GrpcChannel.ForAddress(new Uri("http://localhost"),
+        new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = TestPlatformCredential.Handler(Server.CreateHandler()), MaxRetryAttempts = 0 });
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:deploydb", infrastructure.PostgresConnectionString(database));
@@ -24,7 +35,7 @@ public sealed class DeployServiceFactory(InfrastructureFixture infrastructure, s
         builder.UseSetting("Deploy:PublicBaseUrl", PublicBaseUrl);
         builder.UseSetting("Deploy:DataRoot", Path.Combine(infrastructure.RootDirectory, "data-" + database));
         builder.UseSetting("Deploy:RescanSeconds", "3600");
-        builder.UseSetting("Platform:InternalKeyFile", Path.Combine(infrastructure.RootDirectory, "data-" + database, "internal-key"));
+        builder.UseSetting(TestPlatformCredential.Setting, TestPlatformCredential.Key);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         // Start the bus before the host counts as started: a factory disposed before its bus was up would otherwise
         // leave that bus starting afterwards, with a disposed container, taking messages off the next factory's queue.

@@ -50,8 +50,7 @@ public sealed class OutboxTests(InfrastructureFixture infrastructure)
         await Put(http, $"/api/v1/endpoints/{endpoint}", "{}");
         var (routing, messageId) = await bus.WaitForAsync<RoutingChanged>(e => e.Endpoint == endpoint);
         Assert.Equal(routing.EventId, messageId);
-        var deploy = new DeployClient(GrpcChannel.ForAddress(new Uri("http://localhost"),
-            new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler(), MaxRetryAttempts = 0 }));
+        var deploy = new DeployClient(factory.CreateGrpcChannel());
         Assert.True((await deploy.GetRoutingTableAsync()).Version >= routing.RoutingVersion);
 
         await Put(http, $"/api/v1/endpoints/{endpoint}/deployments/blue", """{"model":"absent:1"}""");

@@ -201,7 +201,7 @@ public sealed partial class RolloutIntegrationTests(TwoNodePlatform fixture) : I
         var (first, second) = (replicas[0], replicas[1]);
 
         var resources = await fixture.Platform.GetResourcesAsync();
-        var deploy = new DeployClient(GrpcChannel.ForAddress(resources["deploy"].Addresses[1]));
+        var deploy = new DeployClient(fixture.Platform.ServiceChannel(resources["deploy"].Addresses[1]));
         async Task<(long Version, Contracts.Deploy.V1.DeploymentRoute Route)> RouteAsync()
         {
             var table = await deploy.GetRoutingTableAsync();

@@ -28,8 +28,7 @@ public sealed class RoutingAndRulesTests(InfrastructureFixture infrastructure) :
         _factory = new DeployServiceFactory(infrastructure, "deploy_routing_tests");
         _http = _factory.CreateClient();
         // gRPC through the in-memory test server: the same handler pipeline as Kestrel's "grpc" endpoint.
-        _deploy = new DeployClient(GrpcChannel.ForAddress(new Uri("http://localhost"),
-            new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler(), MaxRetryAttempts = 0 }));
+        _deploy = new DeployClient(_factory.CreateGrpcChannel());
         return Task.CompletedTask;
     }
 

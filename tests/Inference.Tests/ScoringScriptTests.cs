@@ -30,7 +30,8 @@ public sealed class ScoringScriptTests(InferenceNodeHost node) : IClassFixture<I
         return folder;
     }
 
-    private Task<LoadModelResponse> LoadAsync(string name, string code, string modelDir = "", long timeoutMs = 0, int workers = 1, int concurrency = 0) =>
+    private Task<LoadModelResponse> LoadAsync(string name, string code, string modelDir = "", long timeoutMs = 0, int workers = 1, int concurrency = 0,
+        long memoryLimitBytes = 0) =>
         _control.LoadModelAsync(new LoadModelRequest
         {
             ModelName = name,
@@ -38,7 +39,7 @@ public sealed class ScoringScriptTests(InferenceNodeHost node) : IClassFixture<I
             Script = new ScriptSettings
             {
                 Python = Python, CodeDir = code, EntryScript = "score.py", ModelDir = modelDir, Workers = workers,
-                RequestTimeoutMs = timeoutMs, Concurrency = concurrency,
+                RequestTimeoutMs = timeoutMs, Concurrency = concurrency, MemoryLimitBytes = memoryLimitBytes,
             },
         });
 
@@ -213,6 +214,128 @@ public sealed class ScoringScriptTests(InferenceNodeHost node) : IClassFixture<I
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal("cat.png|fast|/models/raw-bytes/score?mode=fast", response.Headers.GetValues("X-Seen").Single());
+    }
+
+    /// <summary>Grows by 16 MiB pieces it writes to (so they are resident), up to 3 GiB unless stopped first.</summary>
+    private const string Hog = """
+        def hog():
+            import time
+            held = []
+            for _ in range(192):
+                held.append(b"x" * (16 << 20))
+                time.sleep(0.01)
+            return len(held)
+        """;
+
+    [Fact]
+    public async Task A_run_that_goes_above_the_memory_limit_is_stopped_with_the_reason_and_the_worker_serves_again()
+    {
+        var code = Folder("code-", new Dictionary<string, string>
+        {
+            ["score.py"] = Hog + """
+
+                import json
+                def init():
+                    print("init ran")
+
+                def run(raw):
+                    if json.loads(raw)["data"] == "hog":
+                        return hog()
+                    return "fine"
+                """,
+        });
+        var loaded = await LoadAsync("memory-run", code, memoryLimitBytes: 150L << 20);
+        var firstPid = loaded.Model.Script.WorkerPids.Single();
+        Assert.Equal(0, loaded.Model.Script.MemoryLimitKills);
+
+        var (status, body, _) = await ScoreAsync("memory-run", """{"data": "hog"}""");
+        Assert.True(status == HttpStatusCode.InternalServerError, body);
+        Assert.Contains("exceeded its memory limit", body);
+        Assert.Contains($"worker {firstPid} used", body);
+        Assert.Contains("the deployment's limit of 150 MiB", body);
+
+        // The model's log (what the deployment's logs show) says why; a fresh worker serves within the limit.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            (status, body, _) = await ScoreAsync("memory-run", """{"data": "ok"}""");
+            if (status == HttpStatusCode.OK) break;
+            Assert.True(DateTime.UtcNow < deadline, $"no answer after the restart: {(int)status} {body}");
+            await Task.Delay(200);
+        }
+        // Stopped, not left running beside the new one (a process of some hundred MiB takes a moment to be torn down).
+        var gone = DateTime.UtcNow.AddSeconds(15);
+        while (IsRunning(firstPid))
+        {
+            Assert.True(DateTime.UtcNow < gone, $"worker {firstPid} still runs after it went above its memory limit");
+            await Task.Delay(200);
+        }
+        var log = await node.Http.GetStringAsync("/admin/models/memory-run/logs");
+        Assert.Contains($"[platform] restarting the worker: worker {firstPid} used", log);
+        var model = (await _control.ListModelsAsync()).Models.Single(m => m.ModelName == "memory-run");
+        Assert.Equal(ModelState.Ready, model.State);
+        Assert.Equal(1, model.Script.MemoryLimitKills);
+        Assert.Contains("more than the deployment's limit of 150 MiB", model.Script.LastRestartReason);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task An_init_that_goes_above_the_memory_limit_fails_the_load_with_the_reason()
+    {
+        var code = Folder("code-", new Dictionary<string, string>
+        {
+            ["score.py"] = Hog + """
+
+                def init():
+                    global held
+                    held = hog()
+
+                def run(raw):
+                    return raw
+                """,
+        });
+        var error = await Assert.ThrowsAsync<RpcException>(() => LoadAsync("memory-init", code, memoryLimitBytes: 150L << 20));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("more than the deployment's limit of 150 MiB", error.Status.Detail);
+        var failed = Assert.Single((await _control.ListModelsAsync()).Models, m => m.ModelName == "memory-init");
+        Assert.Equal(ModelState.Failed, failed.State);
+        Assert.Contains("more than the deployment's limit of 150 MiB", failed.Error);
+    }
+
+    [Fact]
+    public async Task A_worker_within_its_memory_limit_serves_numpy_unhindered()
+    {
+        // The limit counts resident memory, not address space: numpy/OpenBLAS reserve far more than they touch.
+        var code = Folder("code-", new Dictionary<string, string>
+        {
+            ["score.py"] = """
+                import json
+                import numpy as np
+
+                def run(raw):
+                    data = np.array(json.loads(raw)["data"], dtype=float)
+                    return float((data @ data.T).sum())
+
+                def init():
+                    pass
+                """,
+        });
+        await LoadAsync("memory-numpy", code, memoryLimitBytes: 256L << 20);
+        var (status, body, _) = await ScoreAsync("memory-numpy", """{"data": [[1, 2], [3, 4]]}""");
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal("52.0", body);
     }
 
     [Fact]

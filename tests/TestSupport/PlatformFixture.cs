@@ -65,11 +65,15 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public string AdminKey { get; private set; } = "";
 
     /// <summary>
-    /// The credential inference nodes demand of every caller, as the platform created it in its data folder: for tests
-    /// that call a node directly, as the gateway and Deploy do.
+    /// The credential inference nodes, Registry, Compute and Deploy demand of every caller, as the platform created it in
+    /// its data folder: for tests that call a node or a service directly, as the gateway and Deploy do.
     /// </summary>
     public PlatformCredential NodeCredential() =>
         new(File.ReadAllLines(Path.Combine(DataRoot, "internal-key")).First(l => l.Trim().Length > 0).Trim());
+
+    /// <summary>A gRPC channel to one of the platform's services (Deploy, Registry, Compute) carrying the platform credential.</summary>
+    public Grpc.Net.Client.GrpcChannel ServiceChannel(string address) => Grpc.Net.Client.GrpcChannel.ForAddress(address,
+        new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = new PlatformCredentialHandler(NodeCredential()) { InnerHandler = new SocketsHttpHandler() } });
 
     /// <summary>The key of the dashboard's telemetry API (<c>x-api-key</c>), from <c>{data}/dashboard-api-key</c>.</summary>
     public string DashboardApiKey { get; private set; } = "";

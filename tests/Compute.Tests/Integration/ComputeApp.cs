@@ -25,6 +25,7 @@ public sealed class ComputeApp(IReadOnlyDictionary<string, string?> settings) : 
             ["ConnectionStrings:messaging"] = infra.RabbitMqConnectionString,
             ["DataRoot"] = Directory.CreateTempSubdirectory("compute-tests-").FullName,
             ["OTEL_SERVICE_NAME"] = "compute",
+            [TestPlatformCredential.Setting] = TestPlatformCredential.Key,
             // Long enough that nodes stay Healthy for a whole test unless a test asks otherwise.
             ["Compute:HeartbeatIntervalSeconds"] = "30",
             ["Compute:MissedHeartbeatsBeforeUnhealthy"] = "3",
@@ -68,6 +69,13 @@ public sealed class ComputeApp(IReadOnlyDictionary<string, string?> settings) : 
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Clients of the test server call as the platform does, with its credential.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        TestPlatformCredential.Authorize(client);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

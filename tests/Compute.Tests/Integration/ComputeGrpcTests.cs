@@ -20,7 +20,7 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
         var (app, grpc) = await ComputeApp.StartOnKestrelAsync(infra);
         _app = app;
         // A channel of its own (not the shared one per address), closed before the service stops.
-        _channel = GrpcChannel.ForAddress(grpc, new GrpcChannelOptions());
+        _channel = GrpcChannel.ForAddress(grpc, new GrpcChannelOptions { HttpHandler = TestPlatformCredential.Handler(new SocketsHttpHandler()) });
         _client = new ComputeClient(_channel);
     }
 
@@ -96,7 +96,7 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
     [Fact]
     public async Task A_compute_still_provisioning_or_failed_refuses_reservations_with_failed_precondition()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_app.Settings["Kestrel:Endpoints:http:Url"]!) };
+        using var http = new HttpClient(TestPlatformCredential.Handler(new SocketsHttpHandler())) { BaseAddress = new Uri(_app.Settings["Kestrel:Endpoints:http:Url"]!) };
         await (await http.PutComputeAsync("aks-broken", new
         {
             type = "kubernetes", purpose = "DevTest",
@@ -116,7 +116,7 @@ public sealed class ComputeGrpcTests(InfrastructureFixture infra) : IAsyncLifeti
     {
         const string token = "eyJhbGciOiJSUzI1NiJ9.deploy-service-account.secret-456";
         await using var apiServer = await FakeKubernetesApiServer.StartAsync(token);
-        using var http = new HttpClient { BaseAddress = new Uri(_app.Settings["Kestrel:Endpoints:http:Url"]!) };
+        using var http = new HttpClient(TestPlatformCredential.Handler(new SocketsHttpHandler())) { BaseAddress = new Uri(_app.Settings["Kestrel:Endpoints:http:Url"]!) };
         await (await http.PutComputeAsync("aks-creds", new
         {
             type = "kubernetes", purpose = "DevTest", vmSize = "Standard_D3_v2", agentCount = 1,

@@ -143,7 +143,7 @@ public sealed class KubernetesRolloutIntegrationTests(KubernetesPlatform fixture
         Assert.Equal($"{model}:{version}", (string?)blue["servingModel"]);
 
         var resources = await fixture.Platform.GetResourcesAsync();
-        var table = await new DeployClient(GrpcChannel.ForAddress(resources["deploy"].Addresses[1])).GetRoutingTableAsync();
+        var table = await new DeployClient(fixture.Platform.ServiceChannel(resources["deploy"].Addresses[1])).GetRoutingTableAsync();
         var route = table.Endpoints.Single(e => e.Name == endpoint).Deployments.Single(x => x.Name == "blue");
         Assert.Equal($"http://{name}.models.svc.cluster.local:8000", Assert.Single(route.Replicas).HttpAddress);
 

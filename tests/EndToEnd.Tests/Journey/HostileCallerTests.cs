@@ -5,6 +5,7 @@ using System.Text;
 using Contracts.Clients;
 using Grpc.Core;
 using Grpc.Net.Client;
+using TestSupport;
 
 namespace EndToEnd.Tests.Journey;
 
@@ -47,6 +48,36 @@ public sealed class HostileCallerTests(JourneyPlatform journey) : IDisposable
         using var scored = await _user.ScoreAsync(endpoint, key);
         Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
         await _user.DeleteAsync($"/api/v1/endpoints/{endpoint}");
+    }
+
+    [Theory]
+    [InlineData("registry", "/api/v1/models", "/registry.v1.Registry/ListModelFiles")]
+    [InlineData("compute", "/api/v1/computes", "/compute.v1.Compute/ListComputes")]
+    [InlineData("deploy", "/api/v1/endpoints", "/deploy.v1.Deploy/GetRoutingTable")]
+    public async Task A_service_called_directly_answers_only_the_platform_credential_not_the_admin_key(string service, string path, string method)
+    {
+        var resource = (await journey.Platform.GetResourcesAsync())[service];
+        using var direct = new HttpClient { BaseAddress = new Uri(resource.Addresses[0]) };
+        foreach (var authorization in new[] { null, "Bearer " + journey.Platform.AdminKey })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            using var response = await direct.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{service} {path} with {(authorization is null ? "nothing" : "the admin key")}: {(int)response.StatusCode}");
+            var headers = authorization is null ? null : new Metadata { { "authorization", authorization } };
+            using var channel = GrpcChannel.ForAddress(resource.Addresses[1]);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync<Google.Protobuf.WellKnownTypes.Empty, Google.Protobuf.WellKnownTypes.Empty>(
+                method, new(), new CallOptions(headers)));
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync("/alive")).StatusCode);
+
+        // The platform's own calls (the gateway's, with the platform credential) go through.
+        using var platform = new HttpClient(new ServiceDefaults.Security.PlatformCredentialHandler(journey.Platform.NodeCredential())
+            { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = direct.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await platform.GetAsync(path)).StatusCode);
+        using var viaGateway = await _user.Admin.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, viaGateway.StatusCode);
     }
 
     [Theory]

@@ -98,10 +98,11 @@ public sealed class ScoringScriptJourneyTests(JourneyPlatform journey) : IDispos
         return $"{name}:{(int)created["version"]!}";
     }
 
-    private Task DeployScriptAsync(string endpoint, string deployment, string model, string environment, string code, bool isDefault = false) =>
+    // memoryGb is enforced on each worker (resident memory): a scikit-learn worker holds ~130 MiB, so give it room.
+    private Task DeployScriptAsync(string endpoint, string deployment, string model, string environment, string code, bool isDefault = false, double memoryGb = 0.5) =>
         _user.PutAsync($"/api/v1/endpoints/{endpoint}/deployments/{deployment}", new
         {
-            model, environment, codeModel = code, entryScript = "score.py", compute = "local", instanceCount = 1, cpuCores = 0.1, memoryGb = 0.2, isDefault,
+            model, environment, codeModel = code, entryScript = "score.py", compute = "local", instanceCount = 1, cpuCores = 0.1, memoryGb, isDefault,
         });
 
     private async Task<JsonElement> WaitSettledAsync(string endpoint, string deployment)
@@ -198,6 +199,24 @@ public sealed class ScoringScriptJourneyTests(JourneyPlatform journey) : IDispos
         failed = await WaitSettledAsync(endpoint, "badinit");
         Assert.Equal("Failed", failed.GetProperty("state").GetString());
         Assert.Contains("FileNotFoundError: model.pkl is missing", failed.GetProperty("error").GetString());
+
+        // init() holding more than memoryGb: the worker is stopped and the deployment fails naming the limit.
+        await DeployScriptAsync(endpoint, "hog", model, environment, await RegisterCodeAsync($"journey-c4-{_suffix}", """
+            import time
+
+            def init():
+                global held
+                held = []
+                for _ in range(192):
+                    held.append(b"x" * (16 << 20))
+                    time.sleep(0.01)
+
+            def run(raw):
+                return raw
+            """), memoryGb: 0.2);
+        failed = await WaitSettledAsync(endpoint, "hog");
+        Assert.Equal("Failed", failed.GetProperty("state").GetString());
+        Assert.Contains("more than the deployment's limit of 204 MiB (memoryGb 0.2)", failed.GetProperty("error").GetString());
 
         // run() raising answers 500 naming the exception; a @rawhttp script answers bytes with its CORS header.
         await DeployScriptAsync(endpoint, "raw", model, environment, await RegisterCodeAsync($"journey-c3-{_suffix}", """

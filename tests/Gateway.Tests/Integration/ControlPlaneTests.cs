@@ -48,7 +48,7 @@ public sealed class ControlPlaneTests(InfrastructureFixture infrastructure) : IA
     }
 
     [Fact]
-    public async Task Requests_are_forwarded_as_they_are_without_the_admin_key_and_answers_come_back_unchanged()
+    public async Task Requests_are_forwarded_as_they_are_with_the_platform_credential_instead_of_the_admin_key_and_answers_come_back_unchanged()
     {
         using var response = await _gateway.AdminClient().PutAsJsonAsync("/api/v1/endpoints/e1?force=true", new { authMode = "key" });
 
@@ -56,7 +56,9 @@ public sealed class ControlPlaneTests(InfrastructureFixture infrastructure) : IA
         var forwarded = Assert.Single(_upstream.ControlPlaneRequests, r => r.PathAndQuery == "/api/v1/endpoints/e1?force=true");
         Assert.Equal("PUT", forwarded.Method);
         Assert.Equal("application/json", forwarded.ContentType?.Split(';')[0]);
-        Assert.Equal("", forwarded.Authorization);
+        // The services answer only the platform: the admin key stops at the gateway, the platform credential goes on.
+        Assert.Equal(TestPlatformCredential.Credential.AuthorizationHeader, forwarded.Authorization);
+        Assert.DoesNotContain(_gateway.AdminKey, forwarded.Authorization);
         Assert.Equal("/api/v1/models/m/versions/1", response.Headers.Location?.OriginalString);
     }
 

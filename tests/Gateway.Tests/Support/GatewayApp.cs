@@ -34,7 +34,7 @@ public sealed class GatewayApp(InfrastructureFixture infrastructure, string data
         builder.UseSetting("ConnectionStrings:messaging", infrastructure.RabbitMqConnectionString);
         builder.UseSetting("OTEL_SERVICE_NAME", "gateway-" + database);
         builder.UseSetting("DataRoot", DataDirectory);
-        builder.UseSetting("Platform:InternalKeyFile", Path.Combine(DataDirectory, "internal-key"));
+        builder.UseSetting(TestPlatformCredential.Setting, TestPlatformCredential.Key);
         builder.UseSetting("Gateway:RoutingRefreshInterval", "01:00:00");
         var upstreamAddress = (upstream ?? new Uri("http://127.0.0.1:9")).ToString();
         foreach (var service in new[] { "registry", "compute", "deploy" })

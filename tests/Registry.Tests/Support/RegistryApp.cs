@@ -32,10 +32,15 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         _maxUploadBytes = maxUploadBytes;
         UseKestrel();
         StartServer();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(60) };
-        Channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{_grpcPort}"));
+        // The gateway's and Deploy's way in: with the platform credential (RegistryAuthenticationTests call without it).
+        Http = new HttpClient(TestPlatformCredential.Handler(new SocketsHttpHandler())) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions { HttpHandler = TestPlatformCredential.Handler(new SocketsHttpHandler()) });
         Registry = new RegistryClient(Channel);
     }
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{_httpPort}");
+
+    public Uri GrpcAddress => new($"http://127.0.0.1:{_grpcPort}");
 
     public string BlobRoot { get; } = Path.Combine(Path.GetTempPath(), $"registry-tests-blobs-{Guid.NewGuid():N}");
 
@@ -66,6 +71,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseSetting("Kestrel:Endpoints:grpc:Url", $"http://127.0.0.1:{_grpcPort}");
         builder.UseSetting("Kestrel:Endpoints:grpc:Protocols", "Http2");
         builder.UseSetting("OTEL_SERVICE_NAME", "registry");
+        builder.UseSetting(TestPlatformCredential.Setting, TestPlatformCredential.Key);
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
