@@ -57,6 +57,51 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.Empty(await LeftoversAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task A_run_beside_a_stray_epmd_on_the_default_port_starts_with_its_own_epmd_and_a_stop_leaves_none()
+    {
+        // An epmd of the machine's (or one an earlier aborted run left) on 4369 must neither stop us nor be used by us.
+        using var stray = AnswersOnLoopback(4369) ? null : StartStrayEpmd(4369);
+        await using var platform = new PlatformFixture(inferenceNodes: 1);
+        await platform.InitializeAsync();
+
+        var ours = EpmdProcesses(platform.DataRoot);
+        Assert.Single(ours);
+        Assert.DoesNotContain("-daemon", ours[0]);
+        Assert.DoesNotContain("4369", ours[0]);
+
+        Assert.Equal(0, await platform.StopAsync());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (ProcessTable.ProcessesMentioning(platform.DataRoot).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.Empty(ProcessTable.ProcessesMentioning(platform.DataRoot));
+        Assert.True(stray is null || !stray.HasExited, "the stray epmd must be left alone");
+    }
+
+    /// <summary>epmd processes of a data folder (its working folder, or the environment of the VM that spawned it).</summary>
+    private static List<string> EpmdProcesses(string dataRoot) =>
+        ProcessTable.ProcessesMentioning(dataRoot).Where(p => p.Split(' ', 3)[1].EndsWith("epmd", StringComparison.Ordinal)).ToList();
+
+    private static bool AnswersOnLoopback(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private Process StartStrayEpmd(int port)
+    {
+        var process = Process.Start(new ProcessStartInfo("epmd", ["-port", port.ToString(), "-address", "127.0.0.1"]) { UseShellExecute = false })!;
+        _started.Add(process);
+        return process;
+    }
+
     private Process StartAppHost(params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
