@@ -14,7 +14,7 @@ namespace Gateway.Service.Proxy;
 /// Design decision (deviation from ARCHITECTURE.md, which says "by calling the services over gRPC"): forwarding
 /// REST keeps one definition of each API, in the service that owns it, instead of a second REST-to-gRPC mapping here.
 /// </summary>
-public sealed class ControlPlaneForwarder(ServiceAddresses addresses, RoutingTableRefresher routing, ILogger<ControlPlaneForwarder> logger) : IDisposable
+public sealed class ControlPlaneForwarder(ServiceBaseAddresses addresses, RoutingTableRefresher routing, ILogger<ControlPlaneForwarder> logger) : IDisposable
 {
     // Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
     private static readonly HashSet<string> SkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -41,7 +41,8 @@ public sealed class ControlPlaneForwarder(ServiceAddresses addresses, RoutingTab
 
     public async Task<IResult> ForwardAsync(HttpContext context, string service)
     {
-        var baseAddress = addresses.TryResolve(service);
+        // A resolved base address, not service discovery's resolving handler: the target URI below must stay as encoded.
+        var baseAddress = (await addresses.ResolveAllAsync(service, cancellationToken: context.RequestAborted)).FirstOrDefault();
         if (baseAddress is null)
             return TypedResults.Problem(detail: $"The {service} service has no configured address.", statusCode: StatusCodes.Status503ServiceUnavailable);
 

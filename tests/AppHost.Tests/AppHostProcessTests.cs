@@ -77,6 +77,30 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.True(stray is null || !stray.HasExited, "the stray epmd must be left alone");
     }
 
+    [Fact]
+    public async Task The_rabbitmq_run_script_refuses_to_start_without_the_platforms_epmd_and_starts_none_itself()
+    {
+        // Erlang would otherwise start an `epmd -daemon` on this port, outside our process tree, outliving the run.
+        var epmdPort = int.Parse(FreePort());
+        var script = Path.Combine(Path.GetDirectoryName(PlatformFixture.FindAppHost())!, "Servers", "rabbitmq-run.sh");
+        var info = new ProcessStartInfo("bash", [script, Path.Combine(_data, "messaging"), Path.Combine(_data, "logs", "rabbitmq.log")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        info.Environment["ERL_EPMD_PORT"] = epmdPort.ToString();
+        info.Environment["RABBITMQ_NODENAME"] = "epmd-guard-test@localhost";
+        using var run = Process.Start(info)!;
+        _started.Add(run);
+        var output = run.StandardOutput.ReadToEndAsync();
+        var errors = run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"epmd does not answer on 127.0.0.1:{epmdPort}", await errors + await output);
+        await Task.Delay(1000);
+        Assert.False(AnswersOnLoopback(epmdPort), $"something listens on the epmd port {epmdPort}");
+    }
+
     /// <summary>epmd processes of a data folder (its working folder, or the environment of the VM that spawned it).</summary>
     private static List<string> EpmdProcesses(string dataRoot) =>
         ProcessTable.ProcessesMentioning(dataRoot).Where(p => p.Split(' ', 3)[1].EndsWith("epmd", StringComparison.Ordinal)).ToList();
