@@ -44,11 +44,11 @@ public sealed class ControlPlaneForwarder(ServiceBaseAddresses addresses, Routin
         // A resolved base address, not service discovery's resolving handler: the target URI below must stay as encoded.
         var baseAddress = (await addresses.ResolveAllAsync(service, cancellationToken: context.RequestAborted)).FirstOrDefault();
         if (baseAddress is null)
-            return TypedResults.Problem(detail: $"The {service} service has no configured address.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.Unavailable($"The {service} service has no configured address.");
 
         var (pathAndQuery, pathError) = ControlPlanePath.Rewrite(context);
         if (pathError is not null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["path"] = [pathError] }, title: "The request path is not valid.");
+            return Problems.Invalid("path", pathError, "The request path is not valid.");
         // Already fully encoded: no further canonicalization may turn an encoded segment into a different one.
         var target = new Uri(baseAddress.GetLeftPart(UriPartial.Authority) + pathAndQuery,
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
@@ -81,7 +81,7 @@ public sealed class ControlPlaneForwarder(ServiceBaseAddresses addresses, Routin
         catch (HttpRequestException ex)
         {
             logger.LogWarning(ex, "The {Service} service at {Address} is unreachable", service, baseAddress);
-            return TypedResults.Problem(detail: $"The {service} service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.Unavailable($"The {service} service is unavailable.");
         }
 
         using (response)
