@@ -20,8 +20,9 @@ public static class Extensions
         builder.AddDefaultHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ClientFaultExceptionHandler>();
-        builder.Services.AddServiceAddresses();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddPlatformResilience());
+        builder.Services.AddServiceDiscovery();
+        builder.Services.AddSingleton<ServiceBaseAddresses>();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddPlatformResilience().AddServiceDiscovery());
         return builder;
     }
 

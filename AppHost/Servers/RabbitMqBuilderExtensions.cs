@@ -41,19 +41,12 @@ public static class RabbitMqBuilderExtensions
             .WithEnvironment("RABBITMQ_NODENAME", NodeNameFor(root))
             .WithEnvironment("RABBITMQ_DIST_PORT", distributionPort.ToString())
             .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString())
-            // RabbitMQ re-registers with epmd every minute and, finding none, starts "epmd -daemon" on our port: in the
-            // seconds a stop takes (our epmd already gone, the node not yet) that daemon is born and outlives the run.
-            // No Erlang VM of ours may start one; ours is a resource the node waits for.
-            .WithEnvironment("ERL_FLAGS", ErlangFlags)
             .WithEndpoint(name: "amqp", scheme: "tcp", port: port, targetPort: port, isProxied: false)
             .WithAnnotation(log)
             .WithHealthCheck(healthKey)
             .WaitForCompletion(init)
             .WaitFor(epmd);
     }
-
-    /// <summary>Flags every Erlang VM of the broker (the node and the helpers it spawns) gets through ERL_FLAGS.</summary>
-    public const string ErlangFlags = "-start_epmd false";
 
     /// <summary>Derived from the folder: one folder keeps its node (and data) across runs, two folders never clash.</summary>
     private static string NodeNameFor(string root) =>

@@ -1,8 +1,9 @@
 using Compute.Service.Application;
+using ServiceDefaults.Http;
 
 namespace Compute.Service.Apis;
 
-/// <summary>Answers a refused operation with RFC 7807 problem details whose status says why it was refused.</summary>
+/// <summary>Answers a refused operation with the platform's problem details (ServiceDefaults' Problems), whose status says why it was refused.</summary>
 public sealed class ComputeProblemFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -15,10 +16,10 @@ public sealed class ComputeProblemFilter : IEndpointFilter
         {
             return ex.Kind switch
             {
-                ComputeErrorKind.InvalidArgument => TypedResults.ValidationProblem(ex.Errors, title: "The compute request is invalid."),
-                ComputeErrorKind.NotFound => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
-                ComputeErrorKind.ResourceExhausted => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Over quota"),
-                _ => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict"),
+                ComputeErrorKind.InvalidArgument => Problems.Invalid(ex.Errors, "The compute request is invalid."),
+                ComputeErrorKind.NotFound => Problems.NotFound(ex.Message, "Not found"),
+                ComputeErrorKind.ResourceExhausted => Problems.Status(StatusCodes.Status429TooManyRequests, ex.Message, "Over quota"),
+                _ => Problems.Conflict(ex.Message, "Conflict"),
             };
         }
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Compute.Service.Application;
 using Compute.Service.Catalogue;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDefaults.Http;
 
 namespace Compute.Service.Apis;
 
@@ -36,7 +37,7 @@ public static class ComputesApi
         }
         catch (JsonException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {ex.Message}"] });
+            return Problems.Invalid("body", $"is not valid JSON: {ex.Message}");
         }
         var spec = ComputeRequestReader.Read(name, body, catalogue);
         var (saved, created) = await computes.CreateOrUpdateAsync(name, spec, ct);

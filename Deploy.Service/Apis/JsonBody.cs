@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace Deploy.Service.Apis;
 
@@ -28,6 +29,5 @@ internal static class JsonBody
         }
     }
 
-    public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+    public static ValidationProblem Invalid(string field, string message) => Problems.Invalid(field, message);
 }

@@ -1,3 +1,5 @@
+using ServiceDefaults.Http;
+
 namespace Gateway.Service.Apis;
 
 public static class GatewayProblems
@@ -6,9 +8,5 @@ public static class GatewayProblems
     /// The one answer to a missing or wrong data-plane credential, and to an unknown endpoint: identical, so that
     /// it reveals nothing about which endpoints exist or how they authenticate.
     /// </summary>
-    public static IResult Unauthorized(HttpContext context)
-    {
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        return TypedResults.Problem(detail: "A valid credential is required.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
-    }
+    public static IResult Unauthorized(HttpContext context) => Problems.Unauthorized(context, "A valid credential is required.");
 }

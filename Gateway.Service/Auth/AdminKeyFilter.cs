@@ -1,3 +1,5 @@
+using ServiceDefaults.Http;
+
 namespace Gateway.Service.Auth;
 
 /// <summary>Guards every <c>/api/v1</c> route: <c>Authorization: Bearer &lt;admin key&gt;</c>, else 401 problem details.</summary>
@@ -11,9 +13,5 @@ public sealed class AdminKeyFilter(AdminKey adminKey) : IEndpointFilter
         return next(context);
     }
 
-    public static IResult Unauthorized(HttpContext context, string detail)
-    {
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
-    }
+    public static IResult Unauthorized(HttpContext context, string detail) => Problems.Unauthorized(context, detail);
 }

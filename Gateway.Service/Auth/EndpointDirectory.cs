@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Service.Routing;
-using ServiceDefaults.Http;
 
 namespace Gateway.Service.Auth;
 
@@ -10,7 +9,7 @@ namespace Gateway.Service.Auth;
 /// table when the gateway already knows the endpoint, else from Deploy (an endpoint created a moment ago may not
 /// have reached the table yet). Not on the scoring path.
 /// </summary>
-public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFactory httpClients, ServiceAddresses addresses)
+public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFactory httpClients)
 {
     public const string DeployClient = "deploy-rest";
 
@@ -20,7 +19,8 @@ public sealed class EndpointDirectory(RoutingTableCache routing, IHttpClientFact
         if (routing.Current.Find(endpoint) is { } known) return new(known.AuthMode, known.TokenAudience);
 
         var client = httpClients.CreateClient(DeployClient);
-        var uri = new Uri(addresses.Resolve("deploy"), $"/api/v1/endpoints/{Uri.EscapeDataString(endpoint)}");
+        // Resolved by service discovery (services__deploy__http__*), which the HttpClient defaults bring.
+        var uri = new Uri($"http://deploy/api/v1/endpoints/{Uri.EscapeDataString(endpoint)}");
         using var response = await client.GetAsync(uri, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();

@@ -17,7 +17,7 @@ namespace Gateway.Service.Proxy;
 /// REST keeps one definition of each API, in the service that owns it, instead of a second REST-to-gRPC mapping here.
 /// </summary>
 public sealed class ControlPlaneForwarder(
-    ServiceAddresses addresses, RoutingTableRefresher routing, PlatformCredential credential, ILogger<ControlPlaneForwarder> logger) : IDisposable
+    ServiceBaseAddresses addresses, RoutingTableRefresher routing, PlatformCredential credential, ILogger<ControlPlaneForwarder> logger) : IDisposable
 {
     // Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
     private static readonly HashSet<string> SkippedRequestHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -44,13 +44,14 @@ public sealed class ControlPlaneForwarder(
 
     public async Task<IResult> ForwardAsync(HttpContext context, string service)
     {
-        var baseAddress = addresses.TryResolve(service);
+        // A resolved base address, not service discovery's resolving handler: the target URI below must stay as encoded.
+        var baseAddress = (await addresses.ResolveAllAsync(service, cancellationToken: context.RequestAborted)).FirstOrDefault();
         if (baseAddress is null)
-            return TypedResults.Problem(detail: $"The {service} service has no configured address.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.Unavailable($"The {service} service has no configured address.");
 
         var (pathAndQuery, pathError) = ControlPlanePath.Rewrite(context);
         if (pathError is not null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["path"] = [pathError] }, title: "The request path is not valid.");
+            return Problems.Invalid("path", pathError, "The request path is not valid.");
         // Already fully encoded: no further canonicalization may turn an encoded segment into a different one.
         var target = new Uri(baseAddress.GetLeftPart(UriPartial.Authority) + pathAndQuery,
             new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
@@ -84,7 +85,7 @@ public sealed class ControlPlaneForwarder(
         catch (HttpRequestException ex)
         {
             logger.LogWarning(ex, "The {Service} service at {Address} is unreachable", service, baseAddress);
-            return TypedResults.Problem(detail: $"The {service} service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.Unavailable($"The {service} service is unavailable.");
         }
 
         using (response)

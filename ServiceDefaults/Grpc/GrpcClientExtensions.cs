@@ -1,4 +1,5 @@
 using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Http;
 using ServiceDefaults.Security;
@@ -9,8 +10,8 @@ public static class GrpcClientExtensions
 {
     /// <summary>
     /// Registers <typeparamref name="TClient"/> (a generated client, or a wrapper with a constructor taking a
-    /// <see cref="global::Grpc.Core.CallInvoker"/>) with Grpc.Net.ClientFactory, for the service whose address Aspire
-    /// puts at <c>services:{serviceName}:grpc:0</c>. Calls failing with UNAVAILABLE are retried with backoff (every
+    /// <see cref="global::Grpc.Core.CallInvoker"/>) with Grpc.Net.ClientFactory, addressed <c>http://_grpc.{serviceName}</c>
+    /// and resolved by service discovery from what Aspire puts at <c>services:{serviceName}:grpc:{index}</c>. Calls failing with UNAVAILABLE are retried with backoff (every
     /// RPC between our services is safe to repeat); deadlines are the caller's (the Contracts wrappers set them).
     /// Every call carries the <see cref="PlatformCredential"/> as its <c>authorization</c> metadata: our services answer
     /// only the platform.
@@ -23,7 +24,12 @@ public static class GrpcClientExtensions
         return services
             // One factory name per client type: the gateway has both a wrapper and a generated client for "deploy".
             .AddGrpcClient<TClient>($"{serviceName}/{typeof(TClient).FullName}", (provider, options) =>
-                options.Address = provider.GetRequiredService<ServiceAddresses>().Resolve(serviceName, "grpc"))
+            {
+                // Without the setting, discovery would pass the bare name to DNS: fail here, naming what to set.
+                if (!provider.GetRequiredService<IConfiguration>().GetSection($"services:{serviceName}:grpc").Exists())
+                    throw ServiceBaseAddresses.NotConfigured(serviceName, "grpc");
+                options.Address = new Uri($"http://_grpc.{serviceName}");
+            })
             .ConfigureChannel(channel =>
             {
                 channel.ServiceConfig = RetryOnUnavailable;
@@ -38,7 +44,9 @@ public static class GrpcClientExtensions
             })
             // The REST defaults (ConfigureHttpClientDefaults: timeouts and retries for HTTP methods) are not for gRPC:
             // a 10 s attempt timeout would cut long downloads, and gRPC retries by status, above.
-            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear())
+            // ...but the service-discovery handler the defaults brought is: put it back.
+            .AddServiceDiscovery();
     }
 
     /// <summary>Up to 5 attempts on UNAVAILABLE (connection refused, server restarting), 0.1 s doubling to 2 s, jittered by the client.</summary>

@@ -57,6 +57,75 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.Empty(await LeftoversAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task A_run_beside_a_stray_epmd_on_the_default_port_starts_with_its_own_epmd_and_a_stop_leaves_none()
+    {
+        // An epmd of the machine's (or one an earlier aborted run left) on 4369 must neither stop us nor be used by us.
+        using var stray = AnswersOnLoopback(4369) ? null : StartStrayEpmd(4369);
+        await using var platform = new PlatformFixture(inferenceNodes: 1);
+        await platform.InitializeAsync();
+
+        var ours = EpmdProcesses(platform.DataRoot);
+        Assert.Single(ours);
+        Assert.DoesNotContain("-daemon", ours[0]);
+        Assert.DoesNotContain("4369", ours[0]);
+
+        Assert.Equal(0, await platform.StopAsync());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (ProcessTable.ProcessesMentioning(platform.DataRoot).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.Empty(ProcessTable.ProcessesMentioning(platform.DataRoot));
+        Assert.True(stray is null || !stray.HasExited, "the stray epmd must be left alone");
+    }
+
+    [Fact]
+    public async Task The_rabbitmq_run_script_refuses_to_start_without_the_platforms_epmd_and_starts_none_itself()
+    {
+        // Erlang would otherwise start an `epmd -daemon` on this port, outside our process tree, outliving the run.
+        var epmdPort = int.Parse(FreePort());
+        var script = Path.Combine(Path.GetDirectoryName(PlatformFixture.FindAppHost())!, "Servers", "rabbitmq-run.sh");
+        var info = new ProcessStartInfo("bash", [script, Path.Combine(_data, "messaging"), Path.Combine(_data, "logs", "rabbitmq.log")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        info.Environment["ERL_EPMD_PORT"] = epmdPort.ToString();
+        info.Environment["RABBITMQ_NODENAME"] = "epmd-guard-test@localhost";
+        using var run = Process.Start(info)!;
+        _started.Add(run);
+        var output = run.StandardOutput.ReadToEndAsync();
+        var errors = run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"epmd does not answer on 127.0.0.1:{epmdPort}", await errors + await output);
+        await Task.Delay(1000);
+        Assert.False(AnswersOnLoopback(epmdPort), $"something listens on the epmd port {epmdPort}");
+    }
+
+    /// <summary>epmd processes of a data folder (its working folder, or the environment of the VM that spawned it).</summary>
+    private static List<string> EpmdProcesses(string dataRoot) =>
+        ProcessTable.ProcessesMentioning(dataRoot).Where(p => p.Split(' ', 3)[1].EndsWith("epmd", StringComparison.Ordinal)).ToList();
+
+    private static bool AnswersOnLoopback(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private Process StartStrayEpmd(int port)
+    {
+        var process = Process.Start(new ProcessStartInfo("epmd", ["-port", port.ToString(), "-address", "127.0.0.1"]) { UseShellExecute = false })!;
+        _started.Add(process);
+        return process;
+    }
+
     private Process StartAppHost(params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -47,35 +47,6 @@ public sealed class ResourceGraphTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_data, "postgres", "password")));
     }
 
-    [Fact]
-    public async Task The_brokers_erlang_never_starts_an_epmd_daemon_that_would_outlive_the_run()
-    {
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(["--data", _data, "--no-demo"]);
-        var broker = (RabbitMqServerResource)builder.Resources.Single(r => r.Name == "messaging");
-        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run));
-        foreach (var callback in broker.Annotations.OfType<EnvironmentCallbackAnnotation>()) await callback.Callback(context);
-        var flags = Assert.IsType<string>(context.EnvironmentVariables["ERL_FLAGS"]);
-        Assert.Equal(RabbitMqBuilderExtensions.ErlangFlags, flags);
-
-        // What RabbitMQ does when it finds no epmd (at start, and each minute after): an Erlang VM asks for a node name.
-        // Without the flags that VM starts "epmd -daemon" on ERL_EPMD_PORT; with them it fails and nothing listens.
-        var port = FreePort.Next();
-        var erl = new System.Diagnostics.ProcessStartInfo("erl", ["-sname", $"probe{port}", "-noinput", "-s", "erlang", "halt"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["ERL_EPMD_PORT"] = port.ToString(), ["ERL_FLAGS"] = flags },
-        };
-        using (var vm = System.Diagnostics.Process.Start(erl)!)
-        {
-            await vm.WaitForExitAsync();
-            Assert.NotEqual(0, vm.ExitCode);
-        }
-        await Task.Delay(500);
-        using var client = new System.Net.Sockets.TcpClient();
-        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => client.ConnectAsync("127.0.0.1", port, CancellationToken.None).AsTask());
-    }
-
     private static IEnumerable<string> WaitsFor(IResource resource) =>
         resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Distinct();
 

@@ -25,8 +25,9 @@ internal sealed record RabbitMqServerSettings(string RootDirectory)
 /// A private RabbitMQ node in a folder of ours (mnesia, logs, Erlang cookie and home all inside it), run as the
 /// <c>rabbitmq</c> system user when we are root. Its node name derives from the folder, so one folder keeps its
 /// data across runs while two folders (the platform and a test run) never clash in epmd.
-/// The Erlang port mapper (epmd) it registers with is shared by every node on the machine and outlives them: it is
-/// not ours to stop.
+/// It registers with an Erlang port mapper (epmd) of its own on a private port, started in the node's process group so
+/// that stopping (or killing) the group ends both. Erlang is told never to start an epmd itself (<c>-start_epmd
+/// false</c>): the one it would start is an <c>epmd -daemon</c> that leaves the group and outlives the run.
 /// </summary>
 internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog log) : IAsyncDisposable
 {
@@ -41,6 +42,9 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
     public int Port { get; private set; } = settings.Port;
 
     public int DistributionPort { get; private set; } = settings.DistributionPort;
+
+    /// <summary>The node's own epmd (picked at start).</summary>
+    public int EpmdPort { get; private set; }
 
     public string? LogPath => log.FilePath;
 
@@ -57,6 +61,7 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
         if (_process is { HasExited: false }) throw new InvalidOperationException("RabbitMQ is already running.");
         if (Port == 0) Port = FreePort.Next();
         if (DistributionPort == 0) DistributionPort = FreePort.Next(20000, 50000);
+        EpmdPort = FreePort.Next();
         await PrepareFoldersAsync();
         await StopLeftoverNodeAsync();
 
@@ -75,8 +80,13 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
             ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(RootDirectory, "rabbitmq-env.conf"),
             ["RABBITMQ_PID_FILE"] = PidFile,
         };
+        // epmd first, in the same process group, and the node only once epmd answers (it may not start one itself).
+        const string withOwnEpmd =
+            "epmd -port \"$ERL_EPMD_PORT\" -address 127.0.0.1 & " +
+            "for _ in $(seq 1 100); do epmd -port \"$ERL_EPMD_PORT\" -names >/dev/null 2>&1 && break; sleep 0.1; done; " +
+            "exec \"$0\"";
         _process = ManagedProcess.Start(
-            new ProcessSpec(Path.Combine(settings.BinDirectory, "rabbitmq-server"), [])
+            new ProcessSpec("/bin/bash", ["-c", withOwnEpmd, Path.Combine(settings.BinDirectory, "rabbitmq-server")])
             {
                 RunAsUser = SystemUser,
                 Environment = environment,
@@ -109,6 +119,8 @@ internal sealed class RabbitMqServer(RabbitMqServerSettings settings, ProcessLog
     {
         ["HOME"] = Path.Combine(RootDirectory, "home"),
         ["RABBITMQ_NODENAME"] = NodeName,
+        ["ERL_EPMD_PORT"] = EpmdPort.ToString(),
+        ["ERL_FLAGS"] = "-start_epmd false",
     };
 
     private Task<Command.Result> RabbitMqCtlAsync(IReadOnlyList<string> arguments, TimeSpan timeout) =>
