@@ -1,4 +1,5 @@
 using Deploy.Service.Rules;
+using ServiceDefaults.Http;
 
 namespace Deploy.Service.Apis;
 
@@ -31,5 +32,5 @@ public static class DeployRulesApi
         await rules.DeleteAsync(name, ct) ? TypedResults.NoContent() : NotFound(name);
 
     private static IResult NotFound(string name) =>
-        TypedResults.Problem(detail: $"No deploy rule named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        Problems.NotFound($"No deploy rule named '{name}'.", "Not found");
 }

@@ -1,6 +1,7 @@
 using Deploy.Service.Control;
 using Deploy.Service.Infrastructure;
 using Deploy.Service.Rollout;
+using ServiceDefaults.Http;
 
 namespace Deploy.Service.Apis;
 
@@ -96,8 +97,8 @@ public static class DeploymentsApi
     }
 
     private static IResult EndpointNotFound(string endpoint) =>
-        TypedResults.Problem(detail: $"No endpoint named '{endpoint}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        Problems.NotFound($"No endpoint named '{endpoint}'.", "Not found");
 
     private static IResult DeploymentNotFound(string endpoint, string deployment) =>
-        TypedResults.Problem(detail: $"Endpoint '{endpoint}' has no deployment '{deployment}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        Problems.NotFound($"Endpoint '{endpoint}' has no deployment '{deployment}'.", "Not found");
 }

@@ -1,5 +1,6 @@
 using Deploy.Service.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDefaults.Http;
 
 namespace Deploy.Service.Apis;
 
@@ -33,7 +34,7 @@ public static class EndpointsApi
     private static async Task<Results<Ok<EndpointResponse>, ProblemHttpResult>> GetEndpoint(string name, EndpointCommands commands, CancellationToken ct) =>
         await commands.GetAsync(name, ct) is { } endpoint
             ? TypedResults.Ok(endpoint)
-            : TypedResults.Problem(detail: $"No endpoint named '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+            : Problems.NotFound($"No endpoint named '{name}'.", "Not found");
 
     private static async Task<IResult> DeleteEndpoint(string name, EndpointCommands commands, CancellationToken ct) =>
         await commands.DeleteAsync(name, ct) is { } failure ? failure.ToProblem() : TypedResults.NoContent();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDefaults.Http;
 
 namespace Deploy.Service.Control;
 
@@ -30,15 +31,15 @@ public sealed record CommandFailure(FailureKind Kind, string Rule, string Detail
     /// <summary>RFC 7807: 400 with `errors`, 404, or 409 — each naming the rule in the `rule` extension.</summary>
     public IResult ToProblem() => Kind switch
     {
-        FailureKind.Invalid => TypedResults.ValidationProblem(
+        FailureKind.Invalid => Problems.Invalid(
             Errors, detail: Detail, extensions: new Dictionary<string, object?> { ["rule"] = Rule }),
-        FailureKind.NotFound => TypedResults.Problem(detail: Detail, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
-        _ => TypedResults.Problem(detail: Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+        FailureKind.NotFound => Problems.NotFound(Detail, "Not found"),
+        _ => Problems.Status(detail: Detail, status: StatusCodes.Status409Conflict, title: "Conflict",
             extensions: new Dictionary<string, object?> { ["rule"] = Rule, ["errors"] = Errors }),
     };
 }
 
 internal static class ValidationProblemExtensions
 {
-    public static ValidationProblem AsProblem(this Dictionary<string, string[]> errors) => TypedResults.ValidationProblem(errors);
+    public static ValidationProblem AsProblem(this Dictionary<string, string[]> errors) => Problems.Invalid(errors);
 }

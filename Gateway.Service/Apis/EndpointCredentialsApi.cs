@@ -5,6 +5,7 @@ using Gateway.Service.Configuration;
 using Gateway.Service.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Apis;
 
@@ -52,7 +53,7 @@ public static class EndpointCredentialsApi
             case "primary": slot = KeySlot.Primary; break;
             case "secondary": slot = KeySlot.Secondary; break;
             default:
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                return Problems.Invalid(new Dictionary<string, string[]>
                 {
                     ["keyType"] = ["keyType is required and must be 'primary' or 'secondary'."],
                 });
@@ -73,20 +74,20 @@ public static class EndpointCredentialsApi
         if (ControlPlaneBody.IsPresent(http))
         {
             if (!ControlPlaneBody.IsJson(http.ContentType))
-                return TypedResults.Problem(detail: $"The token request takes an application/json body, not '{http.ContentType ?? "(none)"}'.",
-                    statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
+                return Problems.Status(detail: $"The token request takes an application/json body, not '{http.ContentType ?? "(none)"}'.",
+                    status: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
             try
             {
                 request = await http.ReadFromJsonAsync<TokenRequest>(cancellationToken);
             }
             catch (System.Text.Json.JsonException)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] });
+                return Problems.Invalid(new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object."] });
             }
         }
         var maxSeconds = (int)Math.Min(int.MaxValue, options.Value.TokenLifetime.TotalSeconds);
         if (request?.ExpiresInSeconds is { } seconds && (seconds < 1 || seconds > maxSeconds))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            return Problems.Invalid(new Dictionary<string, string[]>
             {
                 ["expiresInSeconds"] = [$"expiresInSeconds must be between 1 and {maxSeconds}."],
             });
@@ -107,14 +108,14 @@ public static class EndpointCredentialsApi
         }
         catch (HttpRequestException)
         {
-            return (null, TypedResults.Problem(detail: "The deploy service is unavailable.", statusCode: StatusCodes.Status503ServiceUnavailable));
+            return (null, Problems.Status(detail: "The deploy service is unavailable.", status: StatusCodes.Status503ServiceUnavailable));
         }
         if (identity is null)
-            return (null, TypedResults.Problem(detail: $"Endpoint '{name}' was not found.", statusCode: StatusCodes.Status404NotFound));
+            return (null, Problems.Status(detail: $"Endpoint '{name}' was not found.", status: StatusCodes.Status404NotFound));
         if (identity.AuthMode != required)
-            return (null, TypedResults.Problem(
+            return (null, Problems.Status(
                 detail: $"Endpoint '{name}' uses {identity.AuthMode.ToString().ToLowerInvariant()} auth; this needs {required.ToString().ToLowerInvariant()} auth.",
-                statusCode: StatusCodes.Status409Conflict));
+                status: StatusCodes.Status409Conflict));
         return (identity, null);
     }
 }

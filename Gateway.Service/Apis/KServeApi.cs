@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Gateway.Service.Auth;
 using Gateway.Service.Proxy;
 using Gateway.Service.Routing;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Apis;
 
@@ -17,7 +18,7 @@ public static class KServeApi
         v2.MapGet("/", () => TypedResults.Ok(new { name = "platform-gateway", version = "2", extensions = new[] { "binary_tensor_data" } }));
         v2.MapGet("/health/live", () => TypedResults.Ok());
         v2.MapGet("/health/ready", (RoutingTableCache routing) =>
-            routing.IsLoaded ? Results.Ok() : TypedResults.Problem(detail: "The routing table has not been loaded yet.", statusCode: StatusCodes.Status503ServiceUnavailable));
+            routing.IsLoaded ? Results.Ok() : Problems.Status(detail: "The routing table has not been loaded yet.", status: StatusCodes.Status503ServiceUnavailable));
         v2.MapGet("/models/{name}", GetMetadataAsync);
         v2.MapGet("/models/{name}/ready", GetReadyAsync);
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.V2Infer));
@@ -48,7 +49,7 @@ public static class KServeApi
             return GatewayProblems.Unauthorized(context);
         return endpoint!.HasHealthyDeployment
             ? TypedResults.Ok(new { name = endpoint.Name, ready = true })
-            : TypedResults.Problem(detail: DeploymentSelector.UnavailableReason(endpoint), statusCode: StatusCodes.Status503ServiceUnavailable);
+            : Problems.Status(detail: DeploymentSelector.UnavailableReason(endpoint), status: StatusCodes.Status503ServiceUnavailable);
     }
 
     private static JsonArray Tensors(IEnumerable<TensorDescription> tensors) =>

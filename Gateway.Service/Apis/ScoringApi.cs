@@ -4,6 +4,7 @@ using Gateway.Service.Proxy;
 using Gateway.Service.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Apis;
 
@@ -32,7 +33,7 @@ public static class ScoringApi
             return (ProblemHttpResult)GatewayProblems.Unauthorized(context);
         return endpoint!.HasHealthyDeployment
             ? TypedResults.Ok("Healthy")
-            : TypedResults.Problem(detail: DeploymentSelector.UnavailableReason(endpoint), statusCode: StatusCodes.Status503ServiceUnavailable);
+            : Problems.Status(detail: DeploymentSelector.UnavailableReason(endpoint), status: StatusCodes.Status503ServiceUnavailable);
     }
 
     public static async Task<IResult> GetSwaggerAsync(HttpContext context, string name, RoutingTableCache routing, EndpointAuthenticator authenticator)

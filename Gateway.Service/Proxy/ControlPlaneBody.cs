@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Proxy;
 
@@ -24,13 +25,13 @@ public static class ControlPlaneBody
         if (IsJson(request.ContentType)) limit = MaxJsonBytes;
         else if (IsMultipart(request.ContentType)) limit = null;
         else
-            return TypedResults.Problem(
+            return Problems.Status(
                 detail: $"The control plane takes application/json bodies (multipart/form-data for uploads), not '{request.ContentType ?? "(none)"}'.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
+                status: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type");
 
         if (limit is { } max && request.ContentLength > max)
-            return TypedResults.Problem(detail: $"The request body is larger than the {max} bytes a control-plane JSON document may have.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large");
+            return Problems.Status(detail: $"The request body is larger than the {max} bytes a control-plane JSON document may have.",
+                status: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large");
         // Kestrel enforces the limit on a chunked body as it is read (a BadHttpRequestException 413, mapped by
         // ServiceDefaults' ClientFaultExceptionHandler); uploads are bounded by the owning service instead.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;

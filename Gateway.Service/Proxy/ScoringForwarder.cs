@@ -10,6 +10,7 @@ using Gateway.Service.Routing;
 using Gateway.Service.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Proxy;
 
@@ -47,21 +48,21 @@ public sealed class ScoringForwarder(
 
         var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
         if (!selection.Succeeded)
-            return (selection.FailureStatus, null, TypedResults.Problem(detail: selection.FailureReason, statusCode: selection.FailureStatus));
+            return (selection.FailureStatus, null, Problems.Status(selection.FailureStatus, selection.FailureReason!));
         var deployment = selection.Deployment!;
 
         // A scoring script takes any body (images, text) as Azure ML's do; the model's own /score takes JSON.
         if (route == NodeRoute.Score && !deployment.IsScript && context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
-            return (415, null, TypedResults.Problem(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
+            return (415, null, Problems.Status(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
+                status: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
         var passThrough = route == NodeRoute.Score && deployment.IsScript ? context.Request : null;
 
         var limit = endpoint!.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
         using var body = await RequestBody.ReadAsync(context, limit);
         if (body is null)
-            return (413, deployment.Name, TypedResults.Problem(
+            return (413, deployment.Name, Problems.Status(
                 detail: $"The request body is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large"));
+                status: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large"));
 
         var contentType = context.Request.ContentType;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -70,8 +71,8 @@ public sealed class ScoringForwarder(
         {
             using var response = await SendWithFailoverAsync(deployment, route, body.Memory, contentType, context.Request.Headers[InferenceHeaderLength], timeout.Token, passThrough);
             if (response is null)
-                return (503, deployment.Name, TypedResults.Problem(
-                    detail: $"No replica of deployment '{deployment.Name}' could be reached.", statusCode: StatusCodes.Status503ServiceUnavailable));
+                return (503, deployment.Name, Problems.Status(
+                    detail: $"No replica of deployment '{deployment.Name}' could be reached.", status: StatusCodes.Status503ServiceUnavailable));
 
             if (!selection.Pinned) mirrors.Dispatch(endpoint, deployment, route, body.Memory, contentType);
 
@@ -88,9 +89,9 @@ public sealed class ScoringForwarder(
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             if (context.Response.HasStarted) context.Abort();
-            return (504, deployment.Name, context.Response.HasStarted ? Results.Empty : TypedResults.Problem(
+            return (504, deployment.Name, context.Response.HasStarted ? Results.Empty : Problems.Status(
                 detail: $"Deployment '{deployment.Name}' did not answer within {options.Value.RequestTimeout.TotalSeconds:0.###} s; the request was cancelled.",
-                statusCode: StatusCodes.Status504GatewayTimeout, title: "Gateway Timeout"));
+                status: StatusCodes.Status504GatewayTimeout, title: "Gateway Timeout"));
         }
     }
 

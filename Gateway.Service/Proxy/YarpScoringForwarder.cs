@@ -8,6 +8,7 @@ using Gateway.Service.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
+using ServiceDefaults.Http;
 
 namespace Gateway.Service.Proxy;
 
@@ -49,23 +50,23 @@ public sealed class YarpScoringForwarder(
         if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
             return (401, null, GatewayProblems.Unauthorized(context));
         if (context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
-            return (415, null, TypedResults.Problem(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
+            return (415, null, Problems.Status(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
+                status: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
         var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
         if (!selection.Succeeded)
-            return (selection.FailureStatus, null, TypedResults.Problem(detail: selection.FailureReason, statusCode: selection.FailureStatus));
+            return (selection.FailureStatus, null, Problems.Status(selection.FailureStatus, selection.FailureReason!));
         var deployment = selection.Deployment!;
         var limit = endpoint!.MaxBodyBytes > 0 ? endpoint.MaxBodyBytes : options.Value.DefaultMaxBodyBytes;
         if (context.Request.ContentLength > limit)
-            return (413, deployment.Name, TypedResults.Problem(
+            return (413, deployment.Name, Problems.Status(
                 detail: $"The request body is larger than the {limit} bytes endpoint '{endpoint.Name}' accepts.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large"));
+                status: StatusCodes.Status413PayloadTooLarge, title: "Payload Too Large"));
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
 
         var replica = balancer.Choose(deployment.Replicas);
         if (replica is null)
-            return (503, deployment.Name, TypedResults.Problem(
-                detail: $"No replica of deployment '{deployment.Name}' could be reached.", statusCode: StatusCodes.Status503ServiceUnavailable));
+            return (503, deployment.Name, Problems.Status(
+                detail: $"No replica of deployment '{deployment.Name}' could be reached.", status: StatusCodes.Status503ServiceUnavailable));
         ForwarderError error;
         using (balancer.Begin(replica))
         {
@@ -76,8 +77,8 @@ public sealed class YarpScoringForwarder(
         if (context.RequestAborted.IsCancellationRequested) return (499, deployment.Name, Results.Empty);
         // YARP has set 502 (or 504 on its activity timeout) and written nothing when the node could not be used.
         var status = error == ForwarderError.RequestTimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status503ServiceUnavailable;
-        return (status, deployment.Name, context.Response.HasStarted ? Results.Empty : TypedResults.Problem(
-            detail: $"Deployment '{deployment.Name}' could not answer ({error}).", statusCode: status));
+        return (status, deployment.Name, context.Response.HasStarted ? Results.Empty : Problems.Status(
+            detail: $"Deployment '{deployment.Name}' could not answer ({error}).", status: status));
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Inference.Service.Models;
 using Inference.Service.Protocol;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Inference.Service.Runtime;
+using ServiceDefaults.Http;
 
 namespace Inference.Service.Apis;
 
@@ -32,7 +33,7 @@ public static class KServeRestApi
 
     private static Results<Ok<object>, ProblemHttpResult> ServerReady() => OrtRuntime.IsLoaded
         ? TypedResults.Ok<object>(new { ready = true })
-        : TypedResults.Problem("The ONNX Runtime library is not loaded.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        : Problems.Unavailable("The ONNX Runtime library is not loaded.");
 
     private static IResult ModelMetadata(string model, ModelRepository models)
     {
@@ -58,9 +59,9 @@ public static class KServeRestApi
 
     private static IResult ModelReady(string model, ModelRepository models) => models.Find(model) switch
     {
-        null => TypedResults.Problem($"Model '{model}' is not loaded on this node.", statusCode: StatusCodes.Status404NotFound),
+        null => Problems.NotFound($"Model '{model}' is not loaded on this node."),
         { IsReady: true } => TypedResults.Ok(new { name = model, ready = true }),
-        var m => TypedResults.Problem(m.Error ?? "not ready", statusCode: StatusCodes.Status503ServiceUnavailable, title: $"Model '{model}' is {m.State}"),
+        var m => Problems.Unavailable(m.Error ?? "not ready", $"Model '{model}' is {m.State}"),
     };
 
     private static async Task<IResult> Infer(string model, HttpContext context, InferenceExecutor executor)
@@ -71,10 +72,7 @@ public static class KServeRestApi
         if (context.Request.Headers.TryGetValue(KServeJson.HeaderLengthHeader, out var header))
         {
             if (!int.TryParse(header, out jsonLength) || jsonLength < 0 || jsonLength > body.Length)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    [KServeJson.HeaderLengthHeader] = [$"Must be a byte count between 0 and the body length {body.Length}; got '{header}'."],
-                });
+                return Problems.Invalid(KServeJson.HeaderLengthHeader, $"Must be a byte count between 0 and the body length {body.Length}; got '{header}'.");
         }
 
         InferenceRequest? request = null;

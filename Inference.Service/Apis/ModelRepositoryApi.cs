@@ -1,4 +1,5 @@
 using Inference.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Inference.Service.Apis;
 
@@ -39,7 +40,7 @@ public static class ModelRepositoryApi
 
     private static async Task<IResult> Unload(string model, ModelRepository models) => await models.UnloadAsync(model)
         ? TypedResults.Ok(new { })
-        : TypedResults.Problem($"Model '{model}' is not loaded on this node.", statusCode: StatusCodes.Status404NotFound);
+        : Problems.NotFound($"Model '{model}' is not loaded on this node.");
 
     private sealed record RepositoryEntry(string Name, string Version, string State, string Reason);
 }

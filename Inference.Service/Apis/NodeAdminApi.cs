@@ -1,6 +1,7 @@
 using Contracts.Node.V1;
 using Google.Protobuf;
 using Inference.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Inference.Service.Apis;
 
@@ -22,10 +23,10 @@ public static class NodeAdminApi
         // What a scoring-script model's workers printed, each line with its instance: the deployment's logs.
         admin.MapGet("/models/{model}/logs", (string model, ModelRepository models, int? tail) => models.Find(model) is { Scripts: { } scripts }
             ? TypedResults.Text(string.Join('\n', scripts.Log.Tail(Math.Clamp(tail ?? 200, 1, 2000))) + "\n")
-            : (IResult)TypedResults.Problem($"No scoring-script model '{model}' is loaded on this node.", statusCode: StatusCodes.Status404NotFound));
+            : (IResult)Problems.NotFound($"No scoring-script model '{model}' is loaded on this node."));
         admin.MapDelete("/models/{model}", async (string model, NodeControl control) => await control.UnloadAsync(model)
             ? TypedResults.NoContent()
-            : (IResult)TypedResults.Problem($"Model '{model}' is not loaded on this node.", statusCode: StatusCodes.Status404NotFound));
+            : (IResult)Problems.NotFound($"Model '{model}' is not loaded on this node."));
         return app;
     }
 
@@ -39,7 +40,7 @@ public static class NodeAdminApi
         }
         catch (InvalidProtocolBufferException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
+            return Problems.Invalid("body", e.Message);
         }
         request.ModelName = model;
         try

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Metadata;
 using Registry.Service.Blobs;
 using Registry.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Registry.Service.Apis;
 
@@ -34,7 +35,7 @@ public sealed class BlobFileResult(BlobStore blobs, ModelFile file, ILogger logg
                 return;
             }
             response.Clear();
-            await TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Stored file is corrupt",
+            await Problems.Status(StatusCodes.Status500InternalServerError, title: "Stored file is corrupt",
                 detail: $"The stored copy of '{file.Path}' failed its sha256 check; re-register the model.").ExecuteAsync(httpContext);
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Registry.Service.Blobs;
 using Registry.Service.Environments;
 using Registry.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Registry.Service.Apis;
 
@@ -30,7 +31,7 @@ public static class EnvironmentsApi
         HttpRequest request, EnvironmentRegistrar registrar, BlobStore blobs, IOptions<RegistryOptions> options, CancellationToken cancellationToken)
     {
         if (!ModelUploadReader.IsMultipart(request))
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
                 detail: "An environment is registered with a multipart/form-data body (fields name, description and file parts: one requirements.txt or environment.yml, and wheels).");
         ModelUpload upload;
         try
@@ -39,12 +40,12 @@ public static class EnvironmentsApi
         }
         catch (UploadTooLargeException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
                 detail: $"The files of one registration may hold at most {ex.Limit} bytes together.");
         }
         catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed upload",
+            return Problems.Status(StatusCodes.Status400BadRequest, title: "Malformed upload",
                 detail: $"The multipart body could not be read to its end: {ex.Message}");
         }
         using (upload)
@@ -54,9 +55,9 @@ public static class EnvironmentsApi
                 EnvironmentRegistration.Registered r => TypedResults.Created(
                     $"/api/v1/environments/{Uri.EscapeDataString(r.Version.Name)}/versions/{r.Version.Version}",
                     EnvironmentVersionResponse.From(r.Version, r.Build)),
-                EnvironmentRegistration.QueueFull full => TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests,
+                EnvironmentRegistration.QueueFull full => Problems.Status(StatusCodes.Status429TooManyRequests,
                     title: "Build queue full", detail: $"{full.Limit} environment builds are waiting already; register again once some have finished."),
-                _ => TypedResults.ValidationProblem(upload.ErrorsAsArrays()),
+                _ => Problems.Invalid(upload.ErrorsAsArrays()),
             };
         }
     }
@@ -65,7 +66,7 @@ public static class EnvironmentsApi
         EnvironmentCatalog catalog, [FromQuery] string? name, CancellationToken cancellationToken)
     {
         if (name is not null && ModelRules.CheckName(name) is { } nameError)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [nameError] });
+            return Problems.Invalid("name", nameError);
         var versions = await catalog.ListAsync(name, MaxListLimit, cancellationToken);
         return TypedResults.Ok(versions.Select(v => EnvironmentVersionResponse.From(v.Version, v.Build)).ToList());
     }
@@ -73,10 +74,10 @@ public static class EnvironmentsApi
     public static async Task<Results<Ok<List<EnvironmentVersionResponse>>, ValidationProblem, ProblemHttpResult>> ListVersionsAsync(
         string name, EnvironmentCatalog catalog, CancellationToken cancellationToken)
     {
-        if (ModelRules.CheckName(name) is { } nameError) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [nameError] });
+        if (ModelRules.CheckName(name) is { } nameError) return Problems.Invalid("name", nameError);
         var versions = await catalog.ListAsync(name, MaxListLimit, cancellationToken);
         return versions.Count == 0
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown environment", detail: $"No environment named '{name}' is registered.")
+            ? Problems.NotFound( title: "Unknown environment", detail: $"No environment named '{name}' is registered.")
             : TypedResults.Ok(versions.Select(v => EnvironmentVersionResponse.From(v.Version, v.Build)).ToList());
     }
 
@@ -86,11 +87,11 @@ public static class EnvironmentsApi
         var errors = new Dictionary<string, string[]>();
         if (ModelRules.CheckName(name) is { } nameError) errors["name"] = [nameError];
         if (!VersionSelector.TryParse(version, out var selector)) errors["version"] = [VersionSelector.Rule];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
         var found = await catalog.FindAsync(name, selector, cancellationToken);
         return found is { } f
             ? TypedResults.Ok(EnvironmentVersionResponse.From(f.Version, f.Build))
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown environment version",
+            : Problems.NotFound( title: "Unknown environment version",
                 detail: selector.IsLatest ? $"No environment named '{name}' is registered." : $"Environment '{name}' has no version {selector}.");
     }
 }

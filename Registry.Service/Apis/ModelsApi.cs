@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Registry.Service.Blobs;
 using Registry.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Registry.Service.Apis;
 
@@ -32,7 +33,7 @@ public static class ModelsApi
         HttpRequest request, ModelRegistrar registrar, BlobStore blobs, IOptions<RegistryOptions> options, CancellationToken cancellationToken)
     {
         if (!ModelUploadReader.IsMultipart(request))
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
                 detail: "A model is registered with a multipart/form-data body (fields name, description, tags, framework and file parts).");
 
         ModelUpload upload;
@@ -42,20 +43,20 @@ public static class ModelsApi
         }
         catch (UploadTooLargeException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
                 detail: $"The files of one registration may hold at most {ex.Limit} bytes together.");
         }
         catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
         {
             // A malformed or broken-off body: whatever was staged has been deleted; nothing was written to the database.
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed upload",
+            return Problems.Status(StatusCodes.Status400BadRequest, title: "Malformed upload",
                 detail: $"The multipart body could not be read to its end: {ex.Message}");
         }
 
         using (upload)
         {
             var version = await registrar.RegisterAsync(upload, cancellationToken);
-            if (version is null) return TypedResults.ValidationProblem(upload.ErrorsAsArrays());
+            if (version is null) return Problems.Invalid(upload.ErrorsAsArrays());
             return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(version.Name)}/versions/{version.Version}",
                 ModelVersionResponse.From(version));
         }
@@ -76,7 +77,7 @@ public static class ModelsApi
         var take = DefaultListLimit;
         if (limit is not null && (!int.TryParse(limit, out take) || take is < 1 or > MaxListLimit))
             errors["limit"] = [$"The limit must be a whole number from 1 to {MaxListLimit}."];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
 
         var versions = await catalog.ListAsync(name, filters, take, cancellationToken);
         return TypedResults.Ok(versions.Select(ModelVersionResponse.From).ToList());
@@ -85,7 +86,7 @@ public static class ModelsApi
     public static async Task<Results<Ok<List<ModelVersionResponse>>, ValidationProblem, ProblemHttpResult>> ListVersionsAsync(
         string name, ModelCatalog catalog, CancellationToken cancellationToken)
     {
-        if (ModelRules.CheckName(name) is { } nameError) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = [nameError] });
+        if (ModelRules.CheckName(name) is { } nameError) return Problems.Invalid("name", nameError);
         var versions = await catalog.ListAsync(name, [], MaxListLimit, cancellationToken);
         return versions.Count == 0
             ? UnknownModel(name)
@@ -116,7 +117,7 @@ public static class ModelsApi
         if (found is null) return UnknownVersion(name, selector);
         var file = found.Files.FirstOrDefault(f => f.Path == path);
         if (file is null)
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown file",
+            return Problems.NotFound( title: "Unknown file",
                 detail: $"Model {found.Id} has no file '{path}'.");
         return new BlobFileResult(blobs, file, loggers.CreateLogger(typeof(BlobFileResult)));
     }
@@ -142,7 +143,7 @@ public static class ModelsApi
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["The body must be a JSON object with description and/or tags."] });
+                return Problems.Invalid("body", "The body must be a JSON object with description and/or tags.");
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 switch (property.Name)
@@ -169,7 +170,7 @@ public static class ModelsApi
         {
             errors["body"] = [$"The body is not valid JSON: {ex.Message}"];
         }
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
 
         var updated = await catalog.UpdateAsync(name, selector, description, tags, cancellationToken);
         return updated is null ? UnknownVersion(name, selector) : TypedResults.Ok(ModelVersionResponse.From(updated));
@@ -182,7 +183,7 @@ public static class ModelsApi
         return await catalog.DeleteAsync(name, selector, cancellationToken) switch
         {
             DeleteOutcome.Deleted => TypedResults.NoContent(),
-            DeleteOutcome.InUse inUse => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model version in use",
+            DeleteOutcome.InUse inUse => Problems.Conflict( title: "Model version in use",
                 detail: $"Model {inUse.Id} is used by {string.Join(", ", inUse.Users)}; delete or move those deployments first."),
             _ => UnknownVersion(name, selector),
         };
@@ -193,13 +194,13 @@ public static class ModelsApi
         var errors = new Dictionary<string, string[]>();
         if (ModelRules.CheckName(name) is { } nameError) errors["name"] = [nameError];
         if (!VersionSelector.TryParse(version, out selector)) errors["version"] = [VersionSelector.Rule];
-        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
+        return errors.Count > 0 ? Problems.Invalid(errors) : null;
     }
 
     private static ProblemHttpResult UnknownModel(string name) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown model", detail: $"No model named '{name}' is registered.");
+        Problems.NotFound( title: "Unknown model", detail: $"No model named '{name}' is registered.");
 
     private static ProblemHttpResult UnknownVersion(string name, VersionSelector selector) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown model version",
+        Problems.NotFound( title: "Unknown model version",
             detail: selector.IsLatest ? $"No model named '{name}' is registered." : $"Model '{name}' has no version {selector}.");
 }

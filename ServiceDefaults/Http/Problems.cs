@@ -14,9 +14,10 @@ public static class Problems
     public static ValidationProblem Invalid(string field, string rule, string? title = null) =>
         Invalid(new Dictionary<string, string[]> { [field] = [rule] }, title);
 
-    /// <summary>400: every field with the rules it broke.</summary>
-    public static ValidationProblem Invalid(IDictionary<string, string[]> errors, string? title = null) =>
-        TypedResults.ValidationProblem(errors, title: title);
+    /// <summary>400: every field with the rules it broke (a detail and extensions, such as the rule's name, when the caller has them).</summary>
+    public static ValidationProblem Invalid(
+        IEnumerable<KeyValuePair<string, string[]>> errors, string? title = null, string? detail = null, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.ValidationProblem(errors, detail: detail, title: title, extensions: extensions);
 
     public static ProblemHttpResult NotFound(string detail, string? title = null) => Status(StatusCodes.Status404NotFound, detail, title);
 
