@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServiceDefaults.Http;
 
 namespace ServiceDefaults.Security;
 
@@ -94,6 +95,6 @@ internal sealed class PlatformAuthenticationHandler(
         }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(detail: message, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
+        await Problems.Status(StatusCodes.Status401Unauthorized, message).ExecuteAsync(Context);
     }
 }
