@@ -15,10 +15,15 @@ public class ServiceDiscoveryTests
     private sealed class RecordingHandler : HttpMessageHandler
     {
         public readonly List<Uri> Sent = [];
+        public readonly List<string?> Authorizations = [];
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            lock (Sent) Sent.Add(request.RequestUri!);
+            lock (Sent)
+            {
+                Sent.Add(request.RequestUri!);
+                Authorizations.Add(request.Headers.Authorization?.ToString());
+            }
             return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable));
         }
     }
@@ -52,13 +57,16 @@ public class ServiceDiscoveryTests
         var recorder = new RecordingHandler();
         using var host = HostWith(
             s => s.AddServiceGrpcClient<Health.HealthClient>("registry").ConfigurePrimaryHttpMessageHandler(() => recorder),
-            ("services:registry:http:0", "http://127.0.0.1:5101"), ("services:registry:grpc:0", "http://127.0.0.1:5102"));
+            ("services:registry:http:0", "http://127.0.0.1:5101"), ("services:registry:grpc:0", "http://127.0.0.1:5102"),
+            ("Platform:InternalKey", "service-discovery-test-key"));
 
         var client = host.Services.GetRequiredService<Health.HealthClient>();
         await Assert.ThrowsAsync<RpcException>(async () => await client.CheckAsync(new HealthCheckRequest()));
 
         Assert.NotEmpty(recorder.Sent);
         Assert.All(recorder.Sent, uri => Assert.Equal("http://127.0.0.1:5102/grpc.health.v1.Health/Check", uri.ToString()));
+        // Every service-to-service gRPC call carries the platform credential.
+        Assert.All(recorder.Authorizations, value => Assert.Equal("Bearer service-discovery-test-key", value));
     }
 
     [Fact]
