@@ -21,8 +21,25 @@ class Platform:
         return time.monotonic()
 
     def stop(self):
+        """SIGTERM as Ctrl+C would; returns once no process of this data folder is left (DCP stops the services after
+        the app host itself has exited, so the app host's exit alone does not mean the old gateway is gone)."""
         os.kill(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=120)
+        deadline = time.monotonic() + 120
+        while self.leftovers() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if self.leftovers(): raise SystemExit(f"processes of {self.data} still running 120 s after SIGTERM: {self.leftovers()}")
+
+    def leftovers(self):
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f: cmdline = f.read()
+                with open(f"/proc/{pid}/environ", "rb") as f: environ = f.read()
+            except OSError:
+                continue
+            if self.data.encode() in cmdline or self.data.encode() in environ: found.append(int(pid))
+        return found
 
     @property
     def url(self):
@@ -95,7 +112,7 @@ def main():
                 if n not in served and call("POST", f"{platform.url}/endpoints/{n}/score", keys[n], body, timeout=5)[0] == 200:
                     served[n] = time.monotonic()
             time.sleep(0.2)
-        print(f"stop took {stopped:.1f} s; start to gateway healthy {healthy - started:.1f} s")
+        print(f"stop (SIGTERM until no process of the data folder is left) {stopped:.1f} s; start to gateway healthy {healthy - started:.1f} s")
         if len(served) < len(keys): raise SystemExit(f"not serving 600 s after the restart: {sorted(set(keys) - set(served))}")
         after = sorted(t - healthy for t in served.values())
         print(f"after gateway healthy: first deployment serving {after[0]:.1f} s, half {after[len(after) // 2]:.1f} s, "
