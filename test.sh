@@ -32,11 +32,8 @@ for trx in "$results"/*.trx; do
   f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-# Name every failed test right above the count, so the tail of a CI log says what broke.
-for trx in "$results"/*.trx; do
-  [[ -f "$trx" ]] || continue
-  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.*testName="\([^"]*\)".*/FAILED: \1/p'
-done
+# Name every failed test with the start of its message right above the count, so the tail of a CI log says what broke.
+python3 scripts/trx-failures.py "$results"
 if ((status != 0 && failed == 0)); then failed=1; fi
 echo "$passed passed, $failed failed"
 exit $(( failed > 0 ? 1 : status ))
