@@ -20,9 +20,7 @@ public sealed class Autoscaler(IServiceScopeFactory scopes, RolloutQueue queue, 
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(Guid, int), ScaleWindow> _windows = new();
-    private readonly HashSet<Guid> _pending = new();
-    private readonly HashSet<Guid> _inFlight = new();
-    private readonly Dictionary<Guid, (int Failures, DateTimeOffset NotBefore)> _backoff = new();
+    private readonly DeploymentWorkQueue<ScaleOrder> _scales = new(queue, options);
 
     /// <summary>One round's observation of a serving deployment: decide, store a change, and queue the scale it needs.</summary>
     public async Task ObserveAsync(DeploymentEntity d, double load, DateTimeOffset now, CancellationToken ct)
@@ -60,64 +58,34 @@ public sealed class Autoscaler(IServiceScopeFactory scopes, RolloutQueue queue, 
     }
 
     /// <summary>Queues a scale of the deployment; false when one is pending, running or backing off.</summary>
-    public bool Request(Guid deploymentId)
-    {
-        lock (_gate)
-        {
-            if (_inFlight.Contains(deploymentId) || !_pending.Add(deploymentId)) return false;
-            if (_backoff.TryGetValue(deploymentId, out var b) && b.NotBefore > DateTimeOffset.UtcNow)
-            {
-                _pending.Remove(deploymentId);
-                return false;
-            }
-        }
-        queue.Enqueue(deploymentId);
-        return true;
-    }
+    public bool Request(Guid deploymentId) => _scales.Request(deploymentId, ScaleOrder.Instance);
 
     /// <summary>Whether a scale of the deployment is pending; if so it is in flight until <see cref="Done"/>.</summary>
-    public bool Take(Guid deploymentId)
-    {
-        lock (_gate)
-        {
-            if (!_pending.Remove(deploymentId)) return false;
-            _inFlight.Add(deploymentId);
-            return true;
-        }
-    }
+    public bool Take(Guid deploymentId) => _scales.Take(deploymentId) is not null;
 
     /// <summary>Ends a scale: success clears the backoff; failure doubles it (the repair's backoff settings) and returns it.</summary>
-    public TimeSpan Done(Guid deploymentId, bool succeeded)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(deploymentId);
-            if (succeeded)
-            {
-                _backoff.Remove(deploymentId);
-                return TimeSpan.Zero;
-            }
-            var failures = _backoff.TryGetValue(deploymentId, out var b) ? b.Failures + 1 : 1;
-            var delay = TimeSpan.FromSeconds(Math.Min(options.Value.RepairMaxBackoffSeconds, options.Value.RepairBackoffSeconds * Math.Pow(2, failures - 1)));
-            _backoff[deploymentId] = (failures, DateTimeOffset.UtcNow + delay);
-            return delay;
-        }
-    }
+    public TimeSpan Done(Guid deploymentId, bool succeeded) => _scales.Done(deploymentId, succeeded);
 
     /// <summary>Whether a scale of the deployment is pending or running (it may be loading on a node right now).</summary>
-    public bool IsBusy(Guid deploymentId)
-    {
-        lock (_gate) return _pending.Contains(deploymentId) || _inFlight.Contains(deploymentId);
-    }
+    public bool IsBusy(Guid deploymentId) => _scales.IsBusy(deploymentId);
 
     /// <summary>A deployment deleted or rolled out anew: its window, pending scale and backoff no longer apply.</summary>
     public void Forget(Guid deploymentId)
     {
+        _scales.Forget(deploymentId);
         lock (_gate)
         {
-            _pending.Remove(deploymentId);
-            _backoff.Remove(deploymentId);
             foreach (var key in _windows.Keys.Where(k => k.Item1 == deploymentId).ToList()) _windows.Remove(key);
         }
+    }
+}
+
+/// <summary>A scale carries no order of its own: the deployment's desired count, read when it runs, says what to do.</summary>
+public sealed class ScaleOrder
+{
+    public static readonly ScaleOrder Instance = new();
+
+    private ScaleOrder()
+    {
     }
 }

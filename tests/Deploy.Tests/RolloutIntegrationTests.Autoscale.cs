@@ -39,7 +39,8 @@ public sealed partial class RolloutIntegrationTests
             .Select(i => new TensorResponse((string)i!["name"]!, (string)i["datatype"]!, i["shape"]!.AsArray().Select(s => (long)s!).ToList()))
             .ToList();
         var body = WarmupRequest.Build(inputs, out _)!;
-        Assert.Equal(HttpStatusCode.OK, await ScoreThroughGatewayAsync(endpoint, key, body));
+        // Healthy is Deploy's word; the gateway's routing table learns it by the bus a moment later.
+        await WaitUntilScoresAsync(endpoint, key, body, "once Healthy");
 
         // Eight clients score without pause: about eight requests in flight against a target of two per instance.
         using var stop = new CancellationTokenSource();

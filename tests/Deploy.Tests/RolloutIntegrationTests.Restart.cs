@@ -32,7 +32,8 @@ public sealed partial class RolloutIntegrationTests
             .Select(i => new TensorResponse((string)i!["name"]!, (string)i["datatype"]!, i["shape"]!.AsArray().Select(s => (long)s!).ToList()))
             .ToList();
         var body = WarmupRequest.Build(inputs, out _)!;
-        Assert.Equal(HttpStatusCode.OK, await ScoreThroughGatewayAsync(endpoint, key, body));
+        // Healthy is Deploy's word; the gateway's routing table learns it by the bus a moment later (seconds on a loaded machine).
+        await WaitUntilScoresAsync(endpoint, key, body, "once Healthy");
 
         // SIGKILL the node serving it: the deployment serves again within a minute, on whatever node is alive.
         var node = (string)Assert.Single(d["replicas"]!.AsArray())!["nodeName"]!;
