@@ -30,24 +30,10 @@ public static class EnvironmentsApi
     public static async Task<Results<Created<EnvironmentVersionResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         HttpRequest request, EnvironmentRegistrar registrar, BlobStore blobs, IOptions<RegistryOptions> options, CancellationToken cancellationToken)
     {
-        if (!ModelUploadReader.IsMultipart(request))
-            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "An environment is registered with a multipart/form-data body (fields name, description and file parts: one requirements.txt or environment.yml, and wheels).");
-        ModelUpload upload;
-        try
-        {
-            upload = await ModelUploadReader.ReadAsync(request, blobs, options.Value.MaxUploadBytes, cancellationToken, EnvironmentRegistrar.TextFields);
-        }
-        catch (UploadTooLargeException ex)
-        {
-            return Problems.Status(StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
-                detail: $"The files of one registration may hold at most {ex.Limit} bytes together.");
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
-        {
-            return Problems.Status(StatusCodes.Status400BadRequest, title: "Malformed upload",
-                detail: $"The multipart body could not be read to its end: {ex.Message}");
-        }
+        var (upload, problem) = await ModelUploadReader.ReadRegistrationAsync(request, blobs, options.Value.MaxUploadBytes,
+            "An environment is registered with a multipart/form-data body (fields name, description and file parts: one requirements.txt or environment.yml, and wheels).",
+            cancellationToken, EnvironmentRegistrar.TextFields);
+        if (upload is null) return problem!;
         using (upload)
         {
             return await registrar.RegisterAsync(upload, cancellationToken) switch

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Registry.Service.Blobs;
 using Registry.Service.Models;
+using ServiceDefaults.Http;
 
 namespace Registry.Service.Apis;
 
@@ -22,6 +24,31 @@ public static class ModelUploadReader
         MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
         && mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
         && !StringSegment.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(mediaType.Boundary));
+
+    /// <summary>
+    /// Reads a registration's body, or says why it cannot: 415 when it is not multipart (<paramref name="expected"/>
+    /// says what it should be), 413 over the limit, 400 when malformed or broken off (what was staged is deleted then).
+    /// </summary>
+    public static async Task<(ModelUpload? Upload, ProblemHttpResult? Problem)> ReadRegistrationAsync(
+        HttpRequest request, BlobStore blobs, long limit, string expected, CancellationToken cancellationToken, IReadOnlyList<string>? textFields = null)
+    {
+        if (!IsMultipart(request))
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: expected));
+        try
+        {
+            return (await ReadAsync(request, blobs, limit, cancellationToken, textFields), null);
+        }
+        catch (UploadTooLargeException ex)
+        {
+            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
+                detail: $"The files of one registration may hold at most {ex.Limit} bytes together."));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return (null, Problems.Status(StatusCodes.Status400BadRequest, title: "Malformed upload",
+                detail: $"The multipart body could not be read to its end: {ex.Message}"));
+        }
+    }
 
     /// <param name="textFields">The text fields the caller takes (a model's by default; an environment takes fewer).</param>
     public static async Task<ModelUpload> ReadAsync(

@@ -32,27 +32,9 @@ public static class ModelsApi
     public static async Task<Results<Created<ModelVersionResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         HttpRequest request, ModelRegistrar registrar, BlobStore blobs, IOptions<RegistryOptions> options, CancellationToken cancellationToken)
     {
-        if (!ModelUploadReader.IsMultipart(request))
-            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "A model is registered with a multipart/form-data body (fields name, description, tags, framework and file parts).");
-
-        ModelUpload upload;
-        try
-        {
-            upload = await ModelUploadReader.ReadAsync(request, blobs, options.Value.MaxUploadBytes, cancellationToken);
-        }
-        catch (UploadTooLargeException ex)
-        {
-            return Problems.Status(StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
-                detail: $"The files of one registration may hold at most {ex.Limit} bytes together.");
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
-        {
-            // A malformed or broken-off body: whatever was staged has been deleted; nothing was written to the database.
-            return Problems.Status(StatusCodes.Status400BadRequest, title: "Malformed upload",
-                detail: $"The multipart body could not be read to its end: {ex.Message}");
-        }
-
+        var (upload, problem) = await ModelUploadReader.ReadRegistrationAsync(request, blobs, options.Value.MaxUploadBytes,
+            "A model is registered with a multipart/form-data body (fields name, description, tags, framework and file parts).", cancellationToken);
+        if (upload is null) return problem!;
         using (upload)
         {
             var version = await registrar.RegisterAsync(upload, cancellationToken);
