@@ -41,6 +41,15 @@ public sealed class GatewayOptions
     public string NodeHttpVersion { get; set; } = "1.1";
 
     /// <summary>
+    /// Whether calls to inference nodes also feed .NET's HTTP client metrics (<c>System.Net.Http</c>:
+    /// http.client.request.duration, active requests). Off by default: <c>gateway.request.duration</c> already
+    /// measures every scoring call by endpoint, deployment and status, and the client metrics of the same hop cost
+    /// three more measurements per request (see <see cref="Proxy.NodeHttpClients"/>). The gateway's other clients
+    /// (Registry, Deploy) keep theirs.
+    /// </summary>
+    public bool NodeClientMetrics { get; set; }
+
+    /// <summary>
     /// Run Kestrel's transport and application continuations on the thread that completed the I/O instead of
     /// queueing them to the thread pool (<see cref="GatewayTransport"/>). Read at start.
     /// </summary>

@@ -32,11 +32,16 @@ public sealed class GatewayMetrics : IDisposable
             { "endpoint", endpoint },
             { "deployment", deployment ?? "" },
             { "protocol", protocol },
-            { "status", status },
+            { "status", BoxedStatus(status) },
         };
         _requests.Add(1, tags);
         _duration.Record(seconds, tags);
     }
+
+    // A tag value is an object: the status codes a gateway answers are boxed once, not on every request.
+    private static readonly object[] Statuses = Enumerable.Range(0, 600).Select(s => (object)s).ToArray();
+
+    private static object BoxedStatus(int status) => (uint)status < (uint)Statuses.Length ? Statuses[status] : status;
 
     public void Mirror(string endpoint, string deployment, string outcome, double? seconds)
     {

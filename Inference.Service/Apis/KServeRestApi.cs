@@ -22,8 +22,10 @@ public static class KServeRestApi
         v2.MapGet("/models/{model}", ModelMetadata);
         v2.MapGet("/models/{model}/versions/{version}", (string model, ModelRepository models) => ModelMetadata(model, models));
         v2.MapGet("/models/{model}/ready", ModelReady);
-        v2.MapPost("/models/{model}/infer", Infer);
-        v2.MapPost("/models/{model}/versions/{version}/infer", (string model, HttpContext context, InferenceExecutor executor) => Infer(model, context, executor));
+        // Measured per model by platform.inference.request.duration instead (as /score: Apis/ScoreApi.cs).
+        v2.MapPost("/models/{model}/infer", Infer).DisableHttpMetrics();
+        v2.MapPost("/models/{model}/versions/{version}/infer", (string model, HttpContext context, InferenceExecutor executor) => Infer(model, context, executor))
+            .DisableHttpMetrics();
         return app;
     }
 

@@ -15,7 +15,7 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         if (model.Scripts is not null)
             throw new NotSupportedException($"Model '{modelName}' is served by a scoring script, which takes requests on /score (Azure ML's protocol), not as tensors.");
         var started = Stopwatch.GetTimestamp();
-        metrics.RequestStarted(modelName);
+        var counts = metrics.RequestStarted(modelName);
         string? failure = null;
         try
         {
@@ -30,7 +30,7 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         }
         finally
         {
-            metrics.RequestFinished(modelName, started, failure);
+            metrics.RequestFinished(counts, started, failure);
         }
     }
 
@@ -40,7 +40,7 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         var model = models.GetReady(modelName);
         if (model.Scripts is null) throw new NotSupportedException($"Model '{modelName}' is an ONNX model, not a scoring script.");
         var started = Stopwatch.GetTimestamp();
-        metrics.RequestStarted(modelName);
+        var counts = metrics.RequestStarted(modelName);
         string? failure = null;
         try
         {
@@ -53,7 +53,7 @@ public sealed class InferenceExecutor(ModelRepository models, InferenceMetrics m
         }
         finally
         {
-            metrics.RequestFinished(modelName, started, failure);
+            metrics.RequestFinished(counts, started, failure);
         }
     }
 }

@@ -21,7 +21,15 @@ internal sealed class BenchNode : IAsyncDisposable
             // Nodes answer only calls that carry the platform credential.
             DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Credential) },
         };
-        Grpc = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{grpcPort}"), new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        // gRPC calls carry the credential too (without it every call is refused UNAUTHENTICATED).
+        Grpc = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{grpcPort}"), new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            HttpHandler = new ServiceDefaults.Security.PlatformCredentialHandler(new ServiceDefaults.Security.PlatformCredential(Credential))
+            {
+                InnerHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = Timeout.InfiniteTimeSpan },
+            },
+        });
         KServe = new GRPCInferenceService.GRPCInferenceServiceClient(Grpc);
     }
 

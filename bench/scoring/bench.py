@@ -63,14 +63,46 @@ def start_gateway(root, environ, out, label, extra):
     port = free_port()
     env["Kestrel__Endpoints__http__Url"] = f"http://127.0.0.1:{port}"
     env["Kestrel__Endpoints__grpc__Url"] = f"http://127.0.0.1:{free_port()}"
+    # BIN=folder runs another build of the gateway (a copy of an earlier build's output: before/after in one run).
+    bin_dir = extra.pop("BIN", None) or os.path.join(root, "Gateway.Service/bin/Release/net10.0")
     env.update(extra)
-    bin_dir = os.path.join(root, "Gateway.Service/bin/Release/net10.0")
     log = open(os.path.join(out, f"gateway-{label}.log"), "w")
     proc = subprocess.Popen(["dotnet", os.path.join(bin_dir, "Gateway.Service.dll")], cwd=bin_dir, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     wait(lambda: urllib.request.urlopen(url + "/health", timeout=5).status == 200, f"gateway {label}", timeout=120)
     return proc, url
+
+
+def start_node(root, environ, out, label, extra, model_file, model_name, settings, key):
+    """A second inference node process, the AppHost's node's environment on new ports without Compute registration,
+    the same model preloaded with the same settings (plus `extra`; BIN=folder: the node build in that folder)."""
+    env = {k: v for k, v in environ.items() if not k.startswith("services__compute__")}
+    port = free_port()
+    env["Kestrel__Endpoints__http__Url"] = f"http://127.0.0.1:{port}"
+    env["Kestrel__Endpoints__grpc__Url"] = f"http://127.0.0.1:{free_port()}"
+    env["Inference__NodeName"] = f"bench-{label}"
+    env["Inference__Preload__0__Name"] = model_name
+    env["Inference__Preload__0__Location"] = model_file
+    for name, value in settings.items():
+        env[f"Inference__Preload__0__Settings__{name}"] = str(value)
+    bin_dir = extra.pop("BIN", None) or os.path.join(root, "Inference.Service/bin/Release/net10.0")
+    env.update(extra)
+    log = open(os.path.join(out, f"node-{label}.log"), "w")
+    proc = subprocess.Popen(["dotnet", os.path.join(bin_dir, "Inference.Service.dll")], cwd=bin_dir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait(lambda: call("GET", f"{url}/v2/models/{model_name}/ready", key)[0] == 200, f"node {label}", timeout=120)
+    return proc, f"{url}/models/{model_name}/score"
+
+
+def preload_settings(node, key, model):
+    """The settings the platform loaded the model with on its node (GET /admin/models), under Inference:Preload's names."""
+    _, listing = call("GET", f"{node}/admin/models", key)
+    entry = next(m for m in listing.get("models", []) if m.get("name", m.get("modelName")) == model)
+    names = {"intraOpThreads": "IntraOpThreads", "interOpThreads": "InterOpThreads", "maxBatchSize": "MaxBatchSize",
+             "maxQueueDelayUs": "MaxQueueDelayMicroseconds", "maxQueueSize": "MaxQueueSize"}
+    return {names[k]: v for k, v in entry.get("settings", {}).items() if k in names}
 
 
 def main():
@@ -89,7 +121,11 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     help="after the measurements, profile node and gateway under c=32 load (dotnet-counters, perf, context switches)")
     ap.add_argument("--gateway-variant", action="append", default=[],
-                    help="LABEL:KEY=VALUE[,KEY=VALUE]: also measure a second gateway process with these settings")
+                    help="LABEL:KEY=VALUE[,KEY=VALUE]: also measure a second gateway process with these settings "
+                         "(BIN=folder: the gateway build in that folder)")
+    ap.add_argument("--node-variant", action="append", default=[],
+                    help="LABEL:KEY=VALUE[,KEY=VALUE]: also measure a second inference node (the same model and settings, "
+                         "called directly) with these settings (BIN=folder: the node build in that folder)")
     args = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
 
@@ -142,6 +178,15 @@ def main():
             paths[f"gw-{label}"] = (f"{url}/endpoints/iris/score", key)
             pids[f"gw-{label}"] = proc.pid
 
+        for variant in args.node_variant:
+            label, _, settings = variant.partition(":")
+            extra = dict(kv.split("=", 1) for kv in settings.split(",") if kv)
+            proc, url = start_node(args.root, environ_of(pids["node"]), args.out, label, extra, os.path.abspath(args.model), node_model,
+                                   preload_settings(node, internal_key, node_model), internal_key)
+            extra_procs.append(proc)
+            paths[f"node-{label}"] = (url, internal_key)
+            pids[f"node-{label}"] = proc.pid
+
         wait(lambda: call("POST", paths["gateway"][0], key, body)[0] == 200, "the gateway to route the endpoint", timeout=60)
         wait(lambda: call("POST", paths["peer"][0], "", body)[0] == 200, "the peer", timeout=60)
         answers = {name: call("POST", url, k or "", body) for name, (url, k) in paths.items()}
@@ -153,6 +198,8 @@ def main():
         for name in paths:
             if name.startswith("gw-"):
                 serving[name] = [name, "node"]
+            if name.startswith("node-"):
+                serving[name] = [name]
 
         # Warm every path (JIT tiering, connection pools) before measuring anything.
         for name, (url, k) in paths.items():
@@ -322,6 +369,9 @@ def report(args, results, raw, load_before, load_after, paths):
         if name.startswith("gw-") or name == "dcp-proxy":
             print(f"{name}/gateway req/s c=1: {r[1][name]['rps'] / r[1]['gateway']['rps']:.2f}  c=32: {r[32][name]['rps'] / r[32]['gateway']['rps']:.2f};"
                   f"  p50 c=1: {r[1][name]['p50_us']} vs {r[1]['gateway']['p50_us']} us")
+        if name.startswith("node-"):
+            print(f"{name}/node req/s c=1: {r[1][name]['rps'] / r[1]['node']['rps']:.2f}  c=32: {r[32][name]['rps'] / r[32]['node']['rps']:.2f};"
+                  f"  CPU us/req c=32: {r[32][name]['cpu_us']:.0f} vs {r[32]['node']['cpu_us']:.0f}")
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"results": results, "raw": raw}, f, indent=2)
 

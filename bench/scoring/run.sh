@@ -2,7 +2,8 @@
 # The scoring path side by side, one command (issue 14): raw ONNX Runtime in process, the inference node direct, the
 # node through the gateway, and a one-process Node.js peer (http + onnxruntime-node), iris MLP, 5 rows per JSON
 # request, wrk at concurrency 1 and 32; prints req/s, p50, p99, CPU µs per request and the ratios.
-# Usage: bench/scoring/run.sh [--duration S] [--rounds N] [--warmup S] [--with-dcp-proxy] [--gateway-variant LABEL:K=V,...]
+# Usage: bench/scoring/run.sh [--duration S] [--rounds N] [--warmup S] [--with-dcp-proxy] [--gateway-variant LABEL:K=V,...] [--profile]
+#   (--gateway-variant LABEL:BIN=folder measures another build of the gateway beside this one)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -101,6 +101,12 @@ public sealed class NodeAuthenticationTests(InferenceNodeHost node) : IClassFixt
         Assert.True(credential.Accepts("Bearer current-key-0123456789"));
         Assert.True(credential.Accepts("bearer previous-key-0123456789"));
         Assert.False(credential.Accepts("Bearer current-key-012345678"));
+        // Keys are compared as they are (no digest first): a longer key, one of the same length differing in its last
+        // character, and one differing only in case are all refused.
+        Assert.False(credential.Accepts("Bearer current-key-01234567890"));
+        Assert.False(credential.Accepts("Bearer current-key-0123456788"));
+        Assert.False(credential.Accepts("Bearer CURRENT-KEY-0123456789"));
+        Assert.False(credential.Accepts("Bearer "));
         Assert.False(credential.Accepts("current-key-0123456789"));
         Assert.False(credential.Accepts(new Microsoft.Extensions.Primitives.StringValues(["Bearer current-key-0123456789", "Bearer x"])));
         Assert.Equal("Bearer current-key-0123456789", credential.AuthorizationHeader);
