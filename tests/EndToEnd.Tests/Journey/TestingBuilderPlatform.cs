@@ -36,6 +36,7 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
     private IDistributedApplicationTestingBuilder? _builder;
     private DistributedApplication? _app;
     private Task _watching = Task.CompletedTask;
+    private IReadOnlyList<string> _dcpBefore = [];
 
     public TestingBuilderPlatform()
     {
@@ -117,6 +118,7 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(PlatformFixture.StartTimeout);
         var starting = Stopwatch.StartNew();
+        _dcpBefore = DcpProcesses();
         _builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(AppHostOptions),
             [
                 "--data", DataRoot, "--gateway-port", _gatewayPort.ToString(), "--grpc-port", _grpcPort.ToString(),
@@ -147,9 +149,9 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
             await _app.StartAsync(timeout.Token);
             await WaitUntilHealthyAsync(_app, timeout.Token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or DistributedApplicationException)
+        catch (Exception ex)
         {
-            var failure = Failure(timeout.IsCancellationRequested ? $"not healthy after {PlatformFixture.StartTimeout.TotalSeconds:0}s" : ex.Message);
+            var failure = Failure(timeout.IsCancellationRequested ? $"not healthy after {PlatformFixture.StartTimeout.TotalSeconds:0}s" : ex.Message, ex);
             await DisposeAsync();
             throw failure;
         }
@@ -160,7 +162,8 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
         DashboardLoginUri = new Uri(DashboardUri, $"/login?t={browserToken}");
         AdminKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "admin-key"))).Trim();
         DashboardApiKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "dashboard-api-key"))).Trim();
-        Console.WriteLine($"[platform] healthy through Aspire.Hosting.Testing after {starting.Elapsed.TotalSeconds:0.0}s (data {DataRoot})");
+        Console.WriteLine($"[platform] healthy through Aspire.Hosting.Testing after {starting.Elapsed.TotalSeconds:0.0}s " +
+            $"(data {DataRoot}, {DcpProcesses().Except(_dcpBefore).Count()} DCP processes)");
     }
 
     /// <summary>Every service healthy (as the run command waits before its banner), and the dashboard running.</summary>
@@ -187,6 +190,13 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
         }
     }
 
+    private IReadOnlyList<string> Leftovers() =>
+        [.. ProcessTable.ProcessesMentioning(DataRoot).Union(DcpProcesses().Except(_dcpBefore))];
+
+    /// <summary>DCP's own processes (API server, controllers, process monitors) started from this test process.</summary>
+    private static IReadOnlyList<string> DcpProcesses() =>
+        [.. ProcessTable.DescendantsOf(Environment.ProcessId).Where(p => p.Contains("/dcp ", StringComparison.Ordinal))];
+
     /// <summary>A TCP port free on 127.0.0.1 now (the app host's own helper is internal to it).</summary>
     private static int FreeLoopbackPort()
     {
@@ -195,13 +205,13 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private InvalidOperationException Failure(string reason)
+    private InvalidOperationException Failure(string reason, Exception inner)
     {
         var states = _resources.Values.OrderBy(e => e.ResourceId, StringComparer.Ordinal)
             .Select(e => $"{e.ResourceId}: {e.Snapshot.State?.Text ?? "?"}{(e.Snapshot.HealthStatus is { } health ? $" ({health})" : "")}").ToList();
         return new InvalidOperationException(
             $"The platform did not start: {reason}.{Environment.NewLine}Resources: {(states.Count == 0 ? "none" : string.Join(", ", states))}{Environment.NewLine}" +
-            $"Logs: {Path.Combine(DataRoot, "logs")} (deleted when the fixture is disposed)");
+            $"Logs: {Path.Combine(DataRoot, "logs")} (deleted when the fixture is disposed)", inner);
     }
 
     public async Task DisposeAsync()
@@ -210,7 +220,14 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
         if (_app is not null)
         {
             using var timeout = new CancellationTokenSource(StopTimeout);
-            await _app.StopAsync(timeout.Token);
+            try
+            {
+                await _app.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine($"[platform] the app did not stop within {StopTimeout.TotalSeconds:0}s");
+            }
             await _app.DisposeAsync();
             _app = null;
         }
@@ -222,10 +239,11 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
             _builder = null;
         }
 
-        // DCP stops every process it started when the app stops; a leftover would hold ports and files of the next run.
+        // DCP stops every process it started when the app stops, then ends itself; a leftover would hold ports and
+        // files of the next run. The services carry the data folder; DCP itself runs below this test process.
         var deadline = DateTime.UtcNow + StopTimeout;
-        while (ProcessTable.ProcessesMentioning(DataRoot) is { Count: > 0 } && DateTime.UtcNow < deadline) await Task.Delay(250);
-        var leftovers = ProcessTable.ProcessesMentioning(DataRoot);
+        while (Leftovers() is { Count: > 0 } && DateTime.UtcNow < deadline) await Task.Delay(250);
+        var leftovers = Leftovers();
         Console.WriteLine($"[platform] stopped after {stopping.Elapsed.TotalSeconds:0.0}s, {leftovers.Count} process(es) of it left");
         try { Directory.Delete(DataRoot, recursive: true); }
         catch (IOException) { }
