@@ -30,42 +30,6 @@ public static class ProcessTable
 
     public static bool IsAlive(int pid) => Posix.IsAlive(pid);
 
-    /// <summary>
-    /// Live processes started by <paramref name="ancestor"/>, directly or further down (DCP's API server, its controllers
-    /// and what they run), with their command lines.
-    /// </summary>
-    public static IReadOnlyList<string> DescendantsOf(int ancestor)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read from the last ')'.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields.Length > 1 && fields[0] != "Z" && int.TryParse(fields[1], out var parent)) parents[pid] = parent;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
-            {
-            }
-        }
-        var found = new List<string>();
-        foreach (var pid in parents.Keys)
-        {
-            var seen = 0;
-            for (var up = parents[pid]; up > 1 && seen++ < 64; up = parents.GetValueOrDefault(up))
-            {
-                if (up != ancestor) continue;
-                try { found.Add($"{pid}: {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim()}"); }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
-                break;
-            }
-        }
-        return found;
-    }
-
     private static bool Mentions(string dir, string commandLine, string text)
     {
         if (commandLine.Contains(text, StringComparison.Ordinal)) return true;

@@ -36,7 +36,6 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
     private IDistributedApplicationTestingBuilder? _builder;
     private DistributedApplication? _app;
     private Task _watching = Task.CompletedTask;
-    private IReadOnlyList<string> _dcpBefore = [];
 
     public TestingBuilderPlatform()
     {
@@ -118,7 +117,6 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(PlatformFixture.StartTimeout);
         var starting = Stopwatch.StartNew();
-        _dcpBefore = DcpProcesses();
         _builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(AppHostOptions),
             [
                 "--data", DataRoot, "--gateway-port", _gatewayPort.ToString(), "--grpc-port", _grpcPort.ToString(),
@@ -163,7 +161,7 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
         AdminKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "admin-key"))).Trim();
         DashboardApiKey = (await File.ReadAllTextAsync(Path.Combine(DataRoot, "dashboard-api-key"))).Trim();
         Console.WriteLine($"[platform] healthy through Aspire.Hosting.Testing after {starting.Elapsed.TotalSeconds:0.0}s " +
-            $"(data {DataRoot}, {DcpProcesses().Except(_dcpBefore).Count()} DCP processes)");
+            $"(data {DataRoot}, {DcpProcesses().Count} DCP processes)");
     }
 
     /// <summary>Every service healthy (as the run command waits before its banner), and the dashboard running.</summary>
@@ -191,11 +189,22 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
     }
 
     private IReadOnlyList<string> Leftovers() =>
-        [.. ProcessTable.ProcessesMentioning(DataRoot).Union(DcpProcesses().Except(_dcpBefore))];
+        [.. ProcessTable.ProcessesMentioning(DataRoot).Union(DcpProcesses())];
 
-    /// <summary>DCP's own processes (API server, controllers, process monitors) started from this test process.</summary>
-    private static IReadOnlyList<string> DcpProcesses() =>
-        [.. ProcessTable.DescendantsOf(Environment.ProcessId).Where(p => p.Contains("/dcp ", StringComparison.Ordinal))];
+    /// <summary>
+    /// DCP's own processes for this test process's app: DCP runs detached (not below this process) and watches the app
+    /// host it serves (<c>dcp start-apiserver --monitor {pid} --kubeconfig {folder}/kubeconfig</c>); its controllers and
+    /// process monitors name the same kubeconfig folder or the controllers' pid.
+    /// </summary>
+    private static IReadOnlyList<string> DcpProcesses()
+    {
+        var apiServers = ProcessTable.ProcessesMentioning($"--monitor {Environment.ProcessId} ").Where(p => p.Contains("/dcp ", StringComparison.Ordinal)).ToList();
+        var folders = apiServers.Select(p => p.Split(' ')).Select(args => Array.IndexOf(args, "--kubeconfig") is var i and >= 0 && i + 1 < args.Length
+            ? Path.GetDirectoryName(args[i + 1]) : null).OfType<string>().Distinct();
+        var processes = apiServers.Union(folders.SelectMany(ProcessTable.ProcessesMentioning)).ToList();
+        var controllers = processes.Where(p => p.Contains(" run-controllers ", StringComparison.Ordinal)).Select(p => p[..p.IndexOf(':')]);
+        return [.. processes.Union(controllers.SelectMany(pid => ProcessTable.ProcessesMentioning($"--monitor {pid} ")))];
+    }
 
     /// <summary>A TCP port free on 127.0.0.1 now (the app host's own helper is internal to it).</summary>
     private static int FreeLoopbackPort()
