@@ -1,11 +1,11 @@
-using AppHost;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AppHost;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,7 +94,8 @@ public sealed class TestingBuilderPlatform : IAsyncLifetime
 
     /// <summary>
     /// Every replica of every service as Aspire sees it now (its resource snapshot): named as the service names itself
-    /// (<c>inference-abcd1234</c>, its OpenTelemetry instance), with its own Kestrel endpoints (REST first, then gRPC).
+    /// (<c>inference-abcd1234</c>, its OpenTelemetry instance), with its own Kestrel endpoints (REST first, then gRPC),
+    /// and the pid of the process DCP started for it (<c>dotnet run</c>, whose child is the service).
     /// </summary>
     public Task<PlatformStatus> GetResourcesAsync(CancellationToken cancellationToken = default)
     {
