@@ -9,7 +9,7 @@ using TestSupport;
 namespace EndToEnd.Tests.Journey;
 
 /// <summary>What a user does through the gateway, as small steps the journey tests read like a script.</summary>
-public sealed class JourneyClient(PlatformFixture platform) : IDisposable
+public sealed class JourneyClient(TestingBuilderPlatform platform) : IDisposable
 {
     public static readonly double[][] Rows = [[0.1, 0.2, 0.3, 0.4], [1, 0, -1, 0.5]];
 

@@ -1,14 +1,12 @@
-using TestSupport;
-
 namespace EndToEnd.Tests.Journey;
 
 /// <summary>
-/// One running platform for the journey tests. Wraps <see cref="PlatformFixture"/> because xUnit requires a
-/// collection fixture with a single public constructor, and PlatformFixture has two.
+/// One running platform for the journey and fuzz tests, started through Aspire.Hosting.Testing
+/// (<see cref="TestingBuilderPlatform"/>) once for the whole collection.
 /// </summary>
 public sealed class JourneyPlatform : IAsyncLifetime
 {
-    public PlatformFixture Platform { get; } = new();
+    public TestingBuilderPlatform Platform { get; } = new();
 
     public Task InitializeAsync() => Platform.InitializeAsync();
 
