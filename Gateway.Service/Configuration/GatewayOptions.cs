@@ -29,6 +29,15 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RoutingRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A scoring request about to be refused 503 (nothing Healthy to route to) is first checked against a fresh table
+    /// when the one in memory is older than this: Deploy calls a deployment Healthy a moment before its RoutingChanged
+    /// reaches the gateway, and a client that polled for Healthy scores at once. A lasting outage costs at most one
+    /// fetch per this age (concurrent requests share it).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan RoutingRecheckAge { get; set; } = TimeSpan.FromSeconds(1);
+
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 

@@ -20,6 +20,7 @@ namespace Gateway.Service.Grpc;
 /// </summary>
 public sealed class GatewayInferenceGrpcService(
     RoutingTableCache routing,
+    RoutingTableRefresher refresher,
     EndpointAuthenticator authenticator,
     ReplicaBalancer balancer,
     GatewayMetrics metrics,
@@ -72,6 +73,12 @@ public sealed class GatewayInferenceGrpcService(
         {
             var endpoint = await AuthenticateAsync(endpointName, context);
             var selection = DeploymentSelector.Select(endpoint, context.RequestHeaders.GetValue(DeploymentSelector.PinHeader));
+            if (selection.FailureStatus == StatusCodes.Status503ServiceUnavailable
+                && await refresher.RecheckAsync(endpoint.Name, context.CancellationToken) is not null)
+            {
+                endpoint = await AuthenticateAsync(endpointName, context);
+                selection = DeploymentSelector.Select(endpoint, context.RequestHeaders.GetValue(DeploymentSelector.PinHeader));
+            }
             if (!selection.Succeeded)
                 throw new RpcException(new Status(selection.FailureStatus == 404 ? StatusCode.NotFound : StatusCode.Unavailable, selection.FailureReason!));
             var deployment = selection.Deployment!;

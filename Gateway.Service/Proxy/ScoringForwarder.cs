@@ -22,6 +22,7 @@ namespace Gateway.Service.Proxy;
 /// </summary>
 public sealed class ScoringForwarder(
     RoutingTableCache routing,
+    RoutingTableRefresher refresher,
     EndpointAuthenticator authenticator,
     ReplicaBalancer balancer,
     NodeHttpClients clients,
@@ -47,6 +48,10 @@ public sealed class ScoringForwarder(
             return (401, null, GatewayProblems.Unauthorized(context));
 
         var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
+        if (selection.FailureStatus == StatusCodes.Status503ServiceUnavailable
+            && await refresher.RecheckAsync(endpoint!.Name, context.RequestAborted) is { } fresh
+            && await authenticator.IsAllowedAsync(fresh, context.Request.Headers.Authorization))
+            (endpoint, selection) = (fresh, DeploymentSelector.Select(fresh, context.Request.Headers[DeploymentSelector.PinHeader]));
         if (!selection.Succeeded)
             return (selection.FailureStatus, null, Problems.Status(selection.FailureStatus, selection.FailureReason!));
         var deployment = selection.Deployment!;

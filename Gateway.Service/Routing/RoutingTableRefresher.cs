@@ -31,6 +31,25 @@ public sealed class RoutingTableRefresher(
         return refreshed.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The endpoint as a fresh table has it, for a request about to be refused 503 from the table in memory
+    /// (<see cref="GatewayOptions.RoutingRecheckAge"/> says why); null when the table is that fresh already, no fetch
+    /// finished within 2 s, or the endpoint is gone.
+    /// </summary>
+    public async Task<EndpointRoute?> RecheckAsync(string endpointName, CancellationToken cancellationToken)
+    {
+        if (cache.LoadedAt is { } loadedAt && DateTimeOffset.UtcNow - loadedAt < options.Value.RoutingRecheckAge) return null;
+        try
+        {
+            await RefreshNowAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        return cache.Current.Find(endpointName);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;

@@ -15,6 +15,7 @@ namespace Gateway.Tests.Integration;
 [Collection(nameof(InfrastructureCollection))]
 public sealed class ScoringRoutingTests(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
+    private static readonly TimeSpan RecheckAge = TimeSpan.FromMilliseconds(200);
     private GatewayApp _gateway = null!;
     private TestNode _blueNode = null!;
     private TestNode _greenNode = null!;
@@ -24,7 +25,11 @@ public sealed class ScoringRoutingTests(InfrastructureFixture infrastructure) : 
     {
         _blueNode = await TestNode.StartAsync("blue-node");
         _greenNode = await TestNode.StartAsync("green-node");
-        _gateway = new GatewayApp(infrastructure, "gateway_routing", settings: new() { ["Gateway:RequestTimeout"] = "00:00:01.500" });
+        _gateway = new GatewayApp(infrastructure, "gateway_routing", settings: new()
+        {
+            ["Gateway:RequestTimeout"] = "00:00:01.500",
+            ["Gateway:RoutingRecheckAge"] = RecheckAge.ToString(),
+        });
         await _gateway.PublishRoutingAsync(1, Endpoints(traffic: new() { ["blue"] = 90, ["green"] = 10 }));
         _client = _gateway.CreateClient();
     }
@@ -135,6 +140,37 @@ public sealed class ScoringRoutingTests(InfrastructureFixture infrastructure) : 
         Assert.Contains("Transitioning", await response.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deployment_Deploy_calls_Healthy_is_scored_before_its_RoutingChanged_arrives_and_an_outage_costs_one_fetch_per_recheck_age()
+    {
+        var endpoints = Endpoints(traffic: new() { ["blue"] = 90, ["green"] = 10 });
+        await _gateway.PublishRoutingAsync(2, [.. endpoints,
+            Routes.Endpoint("late", [Routes.Deployment("blue", state: "Transitioning", nodes: _blueNode.Address.ToString())], "blue", auth: AuthMode.None)]);
+        // Deploy's table now has it Healthy, but its RoutingChanged has not reached the gateway (none is published here).
+        _gateway.Routing.Set(3, [.. endpoints, Routes.Endpoint("late", [Routes.Deployment("blue", nodes: _blueNode.Address.ToString())], "blue", auth: AuthMode.None)]);
+        await Task.Delay(RecheckAge + TimeSpan.FromMilliseconds(50));
+
+        using (var scored = await ScoreAsync("late"))
+        {
+            Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+            Assert.Equal("blue", scored.Headers.GetValues("azureml-model-deployment").Single());
+        }
+
+        // A lasting outage: every request is refused with the reason, and the table is fetched at most once per recheck age.
+        var fetches = _gateway.Routing.Fetches;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        var requests = 0;
+        while (elapsed.Elapsed < RecheckAge * 4)
+        {
+            using var refused = await ScoreAsync("nothing-healthy");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            requests++;
+        }
+        Assert.True(requests > 10, $"only {requests} requests in {elapsed.Elapsed.TotalMilliseconds:0} ms");
+        var allowed = (int)(elapsed.Elapsed / RecheckAge) + 2;
+        Assert.InRange(_gateway.Routing.Fetches - fetches, 1, allowed);
     }
 
     [Fact]
