@@ -57,19 +57,23 @@ def close(a, b, tol=1e-5):
     return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(a)))
 
 
-def start_gateway(root, environ, out, label, extra):
-    """A second gateway process, the AppHost's gateway's environment on new ports (plus `extra`), for A/B of options."""
-    env = dict(environ)
+def launch(root, env, extra, out, label, project, role):
+    """Starts a build of `project` (Gateway.Service, Inference.Service) on fresh loopback ports with `env` plus `extra`;
+    BIN=folder in `extra` runs another build (a copy of an earlier build's output: before/after in one run)."""
     port = free_port()
     env["Kestrel__Endpoints__http__Url"] = f"http://127.0.0.1:{port}"
     env["Kestrel__Endpoints__grpc__Url"] = f"http://127.0.0.1:{free_port()}"
-    # BIN=folder runs another build of the gateway (a copy of an earlier build's output: before/after in one run).
-    bin_dir = extra.pop("BIN", None) or os.path.join(root, "Gateway.Service/bin/Release/net10.0")
+    bin_dir = extra.pop("BIN", None) or os.path.join(root, f"{project}/bin/Release/net10.0")
     env.update(extra)
-    log = open(os.path.join(out, f"gateway-{label}.log"), "w")
-    proc = subprocess.Popen(["dotnet", os.path.join(bin_dir, "Gateway.Service.dll")], cwd=bin_dir, env=env,
+    log = open(os.path.join(out, f"{role}-{label}.log"), "w")
+    proc = subprocess.Popen(["dotnet", os.path.join(bin_dir, f"{project}.dll")], cwd=bin_dir, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_gateway(root, environ, out, label, extra):
+    """A second gateway process, the AppHost's gateway's environment on new ports (plus `extra`), for A/B of options."""
+    proc, url = launch(root, dict(environ), extra, out, label, "Gateway.Service", "gateway")
     wait(lambda: urllib.request.urlopen(url + "/health", timeout=5).status == 200, f"gateway {label}", timeout=120)
     return proc, url
 
@@ -78,20 +82,12 @@ def start_node(root, environ, out, label, extra, model_file, model_name, setting
     """A second inference node process, the AppHost's node's environment on new ports without Compute registration,
     the same model preloaded with the same settings (plus `extra`; BIN=folder: the node build in that folder)."""
     env = {k: v for k, v in environ.items() if not k.startswith("services__compute__")}
-    port = free_port()
-    env["Kestrel__Endpoints__http__Url"] = f"http://127.0.0.1:{port}"
-    env["Kestrel__Endpoints__grpc__Url"] = f"http://127.0.0.1:{free_port()}"
     env["Inference__NodeName"] = f"bench-{label}"
     env["Inference__Preload__0__Name"] = model_name
     env["Inference__Preload__0__Location"] = model_file
     for name, value in settings.items():
         env[f"Inference__Preload__0__Settings__{name}"] = str(value)
-    bin_dir = extra.pop("BIN", None) or os.path.join(root, "Inference.Service/bin/Release/net10.0")
-    env.update(extra)
-    log = open(os.path.join(out, f"node-{label}.log"), "w")
-    proc = subprocess.Popen(["dotnet", os.path.join(bin_dir, "Inference.Service.dll")], cwd=bin_dir, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = launch(root, env, extra, out, label, "Inference.Service", "node")
     wait(lambda: call("GET", f"{url}/v2/models/{model_name}/ready", key)[0] == 200, f"node {label}", timeout=120)
     return proc, f"{url}/models/{model_name}/score"
 
