@@ -25,10 +25,15 @@ if ((${#missing[@]})); then
   rm -f /usr/sbin/policy-rc.d
 fi
 # Debian starts its own servers on install when it can; AppHost runs private ones instead.
-for svc in rabbitmq-server postgresql; do
-  service "$svc" stop >/dev/null 2>&1 || true
-done
-pkill -u rabbitmq -f 'beam.smp.*rabbit@' >/dev/null 2>&1 && sleep 1 || true
+service postgresql stop >/dev/null 2>&1 || true
+# Debian's rabbitmq init script runs `rabbitmqctl status` even to stop a stopped broker, and that CLI's Erlang VM leaves
+# an `epmd -daemon` on 4369 behind for good: ask it only while Debian's broker runs. Debian's broker's `epmd -daemon`
+# goes with it (the platform's and the tests' own epmds run as `epmd -port N`, never as -daemon).
+if pgrep -u rabbitmq -f 'beam.smp.*rabbit@' >/dev/null 2>&1; then
+  service rabbitmq-server stop >/dev/null 2>&1 || true
+  pkill -u rabbitmq -f 'beam.smp.*rabbit@' >/dev/null 2>&1 && sleep 1 || true
+fi
+pkill -u rabbitmq -f '^/usr/lib/erlang/erts-[^ ]*/bin/epmd -daemon$' >/dev/null 2>&1 || true
 
 # ONNX Runtime's StringNormalizer builds std::locale("en_US.UTF-8") (its default locale attribute): without the
 # compiled locale such a model fails to load.
