@@ -61,7 +61,8 @@ public sealed class AppHostProcessTests : IDisposable
     public async Task A_run_beside_a_stray_epmd_on_the_default_port_starts_with_its_own_epmd_and_a_stop_leaves_none()
     {
         // An epmd of the machine's (or one an earlier aborted run left) on 4369 must neither stop us nor be used by us.
-        using var stray = AnswersOnLoopback(4369) ? null : StartStrayEpmd(4369);
+        // Not disposed here: Dispose ends the processes the test started, and a disposed Process can no longer be killed.
+        var stray = AnswersOnLoopback(4369) ? null : StartStrayEpmd(4369);
         await using var platform = new PlatformFixture(inferenceNodes: 1);
         await platform.InitializeAsync();
 
@@ -162,6 +163,7 @@ public sealed class AppHostProcessTests : IDisposable
         {
             try { process.Kill(); }
             catch (InvalidOperationException) { } // exited, or disposed by its test
+            process.Dispose();
         }
         try { Directory.Delete(_data, recursive: true); }
         catch (IOException) { }
