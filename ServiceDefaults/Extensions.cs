@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ServiceDefaults.Http;
+using ServiceDefaults.Security;
 using ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
@@ -38,6 +39,7 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestSpanEnricher();
+        if (app.Services.UsesPlatformAuthentication()) app.UsePlatformAuthentication();
         // Probes (the app host's, Kubernetes') carry no credential; they reveal only up or down.
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync }).AllowAnonymous();
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();

@@ -21,7 +21,8 @@ public static class KServeApi
             routing.IsLoaded ? Results.Ok() : Problems.Status(detail: "The routing table has not been loaded yet.", status: StatusCodes.Status503ServiceUnavailable));
         v2.MapGet("/models/{name}", GetMetadataAsync);
         v2.MapGet("/models/{name}/ready", GetReadyAsync);
-        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.V2Infer));
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, ScoringForwarder forwarder) => forwarder.ForwardAsync(context, name, NodeRoute.V2Infer))
+            .DisableHttpMetrics(); // gateway.request.duration measures it (ScoringApi)
         return app;
     }
 
