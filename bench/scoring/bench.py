@@ -5,6 +5,7 @@ One platform run (AppHost, Release, its own data folder and ports), the iris MLP
 (batching on, no queue delay), then in the same run, alternating paths round by round with wrk and one JSON body of
 5 rows:
   peer     Node.js http + onnxruntime-node, one process, no auth (peer.js)
+  peer+proxy  the peer behind a minimal Node.js relay (proxy.js): a two-process reference for the gateway path
   node     POST {node}/models/{m}/score with the platform credential (the node's own Kestrel port)
   gateway  POST {gateway}/endpoints/{e}/score with the endpoint key (the gateway's own Kestrel port, not DCP's proxy)
   [proxy]  the same through DCP's proxy in front of the gateway (--with-dcp-proxy), as a user of the AppHost sees it
@@ -153,6 +154,10 @@ def main():
         peer = subprocess.Popen(["node", os.path.join(here, "peer.js"), args.model, str(peer_port)], env={**os.environ, "NODE_PATH": args.peer_modules},
                                 stdout=peer_log, stderr=subprocess.STDOUT, start_new_session=True)
         extra_procs.append(peer)
+        relay_port = free_port()
+        relay = subprocess.Popen(["node", os.path.join(here, "proxy.js"), str(relay_port), str(peer_port)],
+                                 stdout=peer_log, stderr=subprocess.STDOUT, start_new_session=True)
+        extra_procs.append(relay)
 
         body = {"data": ROWS}
         body_file = os.path.join(args.out, "body.json")
@@ -160,12 +165,13 @@ def main():
             json.dump(body, f)
         paths = {
             "peer": (f"http://127.0.0.1:{peer_port}/score", None),
+            "peer+proxy": (f"http://127.0.0.1:{relay_port}/score", None),
             "node": (f"{node}/models/{node_model}/score", internal_key),
             "gateway": (f"{gateway}/endpoints/iris/score", key),
         }
         if args.with_dcp_proxy:
             paths["dcp-proxy"] = (f"{proxy}/endpoints/iris/score", key)
-        pids = {"gateway": gateway_pid, "node": service_pid("Inference.Service", data_root), "peer": peer.pid}
+        pids = {"gateway": gateway_pid, "node": service_pid("Inference.Service", data_root), "peer": peer.pid, "proxy": relay.pid}
         for variant in args.gateway_variant:
             label, _, settings = variant.partition(":")
             extra = dict(kv.split("=", 1) for kv in settings.split(",") if kv)
@@ -185,12 +191,13 @@ def main():
 
         wait(lambda: call("POST", paths["gateway"][0], key, body)[0] == 200, "the gateway to route the endpoint", timeout=60)
         wait(lambda: call("POST", paths["peer"][0], "", body)[0] == 200, "the peer", timeout=60)
+        wait(lambda: call("POST", paths["peer+proxy"][0], "", body)[0] == 200, "the relay in front of the peer", timeout=60)
         answers = {name: call("POST", url, k or "", body) for name, (url, k) in paths.items()}
         for name, (status, answer) in answers.items():
             assert status == 200 and close(answer, answers["peer"][1]), (f"{name} answers differently", status, answer, answers["peer"])
 
         # Which processes serve each path (their CPU is what the path costs the machine).
-        serving = {"peer": ["peer"], "node": ["node"], "gateway": ["gateway", "node"], "dcp-proxy": ["gateway", "node"]}
+        serving = {"peer": ["peer"], "peer+proxy": ["proxy", "peer"], "node": ["node"], "gateway": ["gateway", "node"], "dcp-proxy": ["gateway", "node"]}
         for name in paths:
             if name.startswith("gw-"):
                 serving[name] = [name, "node"]
@@ -359,6 +366,10 @@ def report(args, results, raw, load_before, load_after, paths):
     added = r[1]["gateway"]["p50_us"] - r[1]["node"]["p50_us"]
     print(f"node/peer req/s    c=1: {r[1]['node']['rps'] / r[1]['peer']['rps']:.2f}   c=32: {node32:.2f} (target >= 1.5)")
     print(f"gateway/peer req/s c=1: {r[1]['gateway']['rps'] / r[1]['peer']['rps']:.2f}   c=32: {gw32:.2f} (target >= 1.0)")
+    relay = {c: r[c]["peer+proxy"]["rps"] / r[c]["peer"]["rps"] for c in (1, 32)}
+    print(f"peer+proxy/peer     c=1: {relay[1]:.2f}   c=32: {relay[32]:.2f} (what a second process costs the peer)")
+    print(f"gateway/(peer+proxy) c=1: {r[1]['gateway']['rps'] / r[1]['peer+proxy']['rps']:.2f}   "
+          f"c=32: {r[32]['gateway']['rps'] / r[32]['peer+proxy']['rps']:.2f} (the gateway path against a two-process peer)")
     print(f"gateway adds at p50, c=1: {added:.0f} us (target <= 150); CPU us/req gateway path/node path at c=32: "
           f"{r[32]['gateway']['cpu_us'] / r[32]['node']['cpu_us']:.2f}")
     for name in paths:

@@ -3,7 +3,8 @@
 # node through the gateway, and a one-process Node.js peer (http + onnxruntime-node), iris MLP, 5 rows per JSON
 # request, wrk at concurrency 1 and 32; prints req/s, p50, p99, CPU µs per request and the ratios.
 # Usage: bench/scoring/run.sh [--duration S] [--rounds N] [--warmup S] [--with-dcp-proxy] [--gateway-variant LABEL:K=V,...] [--profile]
-#   (--gateway-variant LABEL:BIN=folder measures another build of the gateway beside this one)
+#   (--gateway-variant LABEL:BIN=folder measures another build of the gateway beside this one; the peer also runs
+#   behind proxy.js, a minimal Node.js relay, as the two-process reference for the gateway path)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
