@@ -151,6 +151,8 @@ public static class KubernetesManifests
             Env("Inference__Preload__0__Version", w.ModelVersion),
             Env("Inference__Preload__0__Location", w.ModelUrl),
             Env("Inference__Preload__0__Sha256", w.ModelSha256),
+            // The location is the registry's download, which answers only the platform credential.
+            Env("Inference__Preload__0__SendPlatformCredential", "true"),
             Env("Inference__Preload__0__PackageKey", w.PackageKey),
             Env("Inference__Preload__0__Settings__IntraOpThreads", Invariant(threads)),
             Env("Inference__Preload__0__Settings__MaxBatchSize", Invariant(w.MaxBatchSize)),

@@ -18,6 +18,13 @@ public sealed class PreloadModel
     /// <summary>Lower-case hex sha256 the file must have (the registry's); checked on a download and on a cache hit.</summary>
     public string? Sha256 { get; set; }
 
+    /// <summary>
+    /// Whether the http(s) <see cref="Location"/> is a platform service (the registry's file download, as Deploy writes
+    /// it), which answers only the platform credential. Only then is the credential sent: a model fetched from anywhere
+    /// else never sees it.
+    /// </summary>
+    public bool SendPlatformCredential { get; set; }
+
     /// <summary>Informational: the deploy package this model came from (a kubernetes pod's env names it).</summary>
     public string? PackageKey { get; set; }
 
@@ -113,8 +120,10 @@ internal sealed class ModelPreloader(IConfiguration configuration, NodeControl c
         Directory.CreateDirectory(folder);
         var partial = file + $".{Guid.NewGuid():N}.part";
         // Its own client: the shared resilience pipeline's timeouts are made for calls, not for model-sized downloads.
-        // The location is the registry's download (Deploy writes it), and the registry answers only the platform.
-        using var http = new HttpClient(new PlatformCredentialHandler(credential) { InnerHandler = new SocketsHttpHandler() }) { Timeout = DownloadTimeout };
+        // The registry answers only the platform; any other host is not given the credential.
+        HttpMessageHandler handler = new SocketsHttpHandler();
+        if (model.SendPlatformCredential) handler = new PlatformCredentialHandler(credential) { InnerHandler = handler };
+        using var http = new HttpClient(handler) { Timeout = DownloadTimeout };
         try
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);

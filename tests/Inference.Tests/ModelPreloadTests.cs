@@ -34,6 +34,8 @@ public sealed class ModelPreloadTests : IAsyncLifetime
     private WebApplication? _files;
     private Uri _filesAddress = null!;
     private int _downloads;
+    // The Authorization header each download came with, by the version in its URL.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _authorizations = new();
     private readonly string _cache = Directory.CreateTempSubdirectory("preload-cache-").FullName;
 
     public async Task InitializeAsync()
@@ -43,9 +45,10 @@ public sealed class ModelPreloadTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _files = builder.Build();
-        _files.MapGet("/api/v1/models/{name}/versions/{version}/files/{*path}", (string name, string path) =>
+        _files.MapGet("/api/v1/models/{name}/versions/{version}/files/{*path}", (string name, string version, string path, HttpRequest request) =>
         {
             Interlocked.Increment(ref _downloads);
+            _authorizations[version] = request.Headers.Authorization.FirstOrDefault();
             return name == "relu" && path == "model.onnx"
                 ? Results.File(File.ReadAllBytes(ReluModel), "application/octet-stream")
                 : Results.NotFound();
@@ -199,5 +202,27 @@ public sealed class ModelPreloadTests : IAsyncLifetime
         using (goodHttp)
             Assert.Equal(HttpStatusCode.OK, await ReadyAsync(goodHttp, "ep.checked"));
         Assert.Equal(2, _downloads);
+    }
+
+    [Fact]
+    public async Task The_platform_credential_goes_only_with_a_download_marked_as_the_platforms()
+    {
+        var (node, http) = await StartNodeAsync(new()
+        {
+            ["Inference:Preload:0:Name"] = "ep.registry",
+            ["Inference:Preload:0:Location"] = new Uri(_filesAddress, "/api/v1/models/relu/versions/1/files/model.onnx").ToString(),
+            ["Inference:Preload:0:SendPlatformCredential"] = "true",
+            ["Inference:Preload:1:Name"] = "ep.elsewhere",
+            ["Inference:Preload:1:Location"] = new Uri(_filesAddress, "/api/v1/models/relu/versions/2/files/model.onnx").ToString(),
+        });
+        await using (node)
+        using (http)
+        {
+            Assert.Equal(HttpStatusCode.OK, await ReadyAsync(http, "ep.registry"));
+            Assert.Equal(HttpStatusCode.OK, await ReadyAsync(http, "ep.elsewhere"));
+        }
+        Assert.Equal(Credential.AuthorizationHeader, _authorizations["1"]);
+        Assert.True(_authorizations.ContainsKey("2"));
+        Assert.Null(_authorizations["2"]);
     }
 }

@@ -78,6 +78,7 @@ public sealed class KubernetesManifestsTests
                         { "name": "Inference__Preload__0__Version", "value": "fraud-model:3" },
                         { "name": "Inference__Preload__0__Location", "value": "http://registry.platform:5100/api/v1/models/fraud-model/versions/3/files/model.onnx" },
                         { "name": "Inference__Preload__0__Sha256", "value": "{{ModelSha256}}" },
+                        { "name": "Inference__Preload__0__SendPlatformCredential", "value": "true" },
                         { "name": "Inference__Preload__0__PackageKey", "value": "{{Key}}" },
                         { "name": "Inference__Preload__0__Settings__IntraOpThreads", "value": "1" },
                         { "name": "Inference__Preload__0__Settings__MaxBatchSize", "value": "8" },
