@@ -48,6 +48,7 @@ public static class GatewayServiceExtensions
         builder.Services.AddSingleton<NodeHttpClients>();
         builder.Services.AddSingleton<MirrorStatistics>();
         builder.Services.AddSingleton<MirrorDispatcher>();
+        builder.Services.AddSingleton<ScoringDeploymentChooser>();
         builder.Services.AddSingleton<ScoringForwarder>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<YarpScoringForwarder>();

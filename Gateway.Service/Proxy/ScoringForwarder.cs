@@ -22,7 +22,7 @@ namespace Gateway.Service.Proxy;
 /// </summary>
 public sealed class ScoringForwarder(
     RoutingTableCache routing,
-    RoutingTableRefresher refresher,
+    ScoringDeploymentChooser chooser,
     EndpointAuthenticator authenticator,
     ReplicaBalancer balancer,
     NodeHttpClients clients,
@@ -47,11 +47,7 @@ public sealed class ScoringForwarder(
         if (!await authenticator.IsAllowedAsync(endpoint, context.Request.Headers.Authorization))
             return (401, null, GatewayProblems.Unauthorized(context));
 
-        var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
-        if (selection.FailureStatus == StatusCodes.Status503ServiceUnavailable
-            && await refresher.RecheckAsync(endpoint!.Name, context.RequestAborted) is { } fresh
-            && await authenticator.IsAllowedAsync(fresh, context.Request.Headers.Authorization))
-            (endpoint, selection) = (fresh, DeploymentSelector.Select(fresh, context.Request.Headers[DeploymentSelector.PinHeader]));
+        (endpoint, var selection) = await chooser.ChooseAsync(endpoint!, context.Request);
         if (!selection.Succeeded)
             return (selection.FailureStatus, null, Problems.Status(selection.FailureStatus, selection.FailureReason!));
         var deployment = selection.Deployment!;

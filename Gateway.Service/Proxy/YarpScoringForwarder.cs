@@ -23,7 +23,7 @@ namespace Gateway.Service.Proxy;
 public sealed class YarpScoringForwarder(
     IHttpForwarder forwarder,
     RoutingTableCache routing,
-    RoutingTableRefresher refresher,
+    ScoringDeploymentChooser chooser,
     EndpointAuthenticator authenticator,
     ReplicaBalancer balancer,
     NodeHttpClients clients,
@@ -53,11 +53,7 @@ public sealed class YarpScoringForwarder(
         if (context.Request.ContentType is { } type && !ControlPlaneBody.IsJson(type))
             return (415, null, Problems.Status(detail: $"/score takes application/json ({{\"data\": …}}), not '{type}'.",
                 status: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type"));
-        var selection = DeploymentSelector.Select(endpoint!, context.Request.Headers[DeploymentSelector.PinHeader]);
-        if (selection.FailureStatus == StatusCodes.Status503ServiceUnavailable
-            && await refresher.RecheckAsync(endpoint!.Name, context.RequestAborted) is { } fresh
-            && await authenticator.IsAllowedAsync(fresh, context.Request.Headers.Authorization))
-            (endpoint, selection) = (fresh, DeploymentSelector.Select(fresh, context.Request.Headers[DeploymentSelector.PinHeader]));
+        (endpoint, var selection) = await chooser.ChooseAsync(endpoint!, context.Request);
         if (!selection.Succeeded)
             return (selection.FailureStatus, null, Problems.Status(selection.FailureStatus, selection.FailureReason!));
         var deployment = selection.Deployment!;

@@ -115,6 +115,8 @@ internal sealed class PlatformAuthenticationHandler(
     public static readonly ClaimsPrincipal Platform = new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "platform")], PlatformAuthentication.Scheme));
     private static readonly AuthenticateResult Success = AuthenticateResult.Success(new AuthenticationTicket(Platform, PlatformAuthentication.Scheme));
 
+    // Not on the request path (no default authenticate scheme; UsePlatformAuthentication sets the caller): it answers
+    // an explicit AuthenticateAsync("Platform") with the same check.
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var authorization = Request.Headers.Authorization;
